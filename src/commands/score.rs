@@ -1,0 +1,122 @@
+//! `rehearse score FILE`: a recording (or a text transcript) in, a transcript and delivery figures out.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::Error;
+use crate::audio::{self, vad};
+use crate::models::{self, inspect};
+use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
+use crate::score;
+use crate::settings::Settings;
+use crate::transcribe::{Transcriber, Transcript, WhisperEngine, WhisperOptions};
+
+/// File endings read as plain-text transcripts rather than recordings.
+const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
+
+/// Scores the answer in `file`.
+pub fn run(settings: &Settings, file: &Path) -> Result<ScoreReport, Error> {
+    let is_text = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| TEXT_ENDINGS.contains(&e.to_ascii_lowercase().as_str()));
+    if is_text {
+        score_text(file)
+    } else {
+        score_audio(settings, file)
+    }
+}
+
+fn score_text(file: &Path) -> Result<ScoreReport, Error> {
+    let problem = |p: &str| Error::Transcript {
+        path: file.display().to_string(),
+        problem: p.to_string(),
+    };
+    if file.is_dir() {
+        return Err(problem("is a directory, not a transcript"));
+    }
+    let bytes = std::fs::read(file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => problem("does not exist"),
+        _ => problem(&format!("cannot be read: {e}")),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| problem("is not UTF-8 text"))?;
+    let transcript = Transcript::from_text(&text);
+    if transcript.is_empty() {
+        return Err(problem("is empty: there is no answer to score"));
+    }
+    Ok(ScoreReport {
+        schema: SCHEMA.into(),
+        source: Source {
+            path: file.display().to_string(),
+            kind: SourceKind::Transcript,
+            audio: None,
+        },
+        model: None,
+        delivery: score::measure(&transcript, None, None),
+        transcript,
+        notes: vec!["timing figures are unknown: a text transcript has no timings".into()],
+    })
+}
+
+fn score_audio(settings: &Settings, file: &Path) -> Result<ScoreReport, Error> {
+    let started = Instant::now();
+    let audio = audio::load(file, &settings.audio)?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "decoded {}",
+        file.display()
+    );
+    let no_speech = |why| Error::NoSpeech {
+        path: file.display().to_string(),
+        why,
+    };
+    if audio::vad::is_silent(&audio.samples) {
+        return Err(no_speech("it is silent or nearly so"));
+    }
+    let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
+    let info = inspect::inspect(&model_path)?;
+    let mut engine = WhisperEngine::load(whisper_options(settings, &model_path))?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "loaded {}",
+        model_path.display()
+    );
+    let transcript = engine.transcribe(&audio.samples, 0)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "transcribed");
+    if transcript.is_empty() {
+        return Err(no_speech("Whisper recognised no words in it"));
+    }
+    let spans = vad::speech_spans(&audio.samples, &vad::VadParams::default());
+    let delivery = score::measure(&transcript, Some(audio.duration_ms()), Some(&spans));
+    Ok(ScoreReport {
+        schema: SCHEMA.into(),
+        source: Source {
+            path: file.display().to_string(),
+            kind: SourceKind::Audio,
+            audio: Some(AudioFormat {
+                container: audio.source.container.clone(),
+                codec: audio.source.codec.clone(),
+                sample_rate: audio.source.sample_rate,
+                channels: audio.source.channels,
+            }),
+        },
+        model: Some(ModelUsed {
+            name: info.name(),
+            path: model_path.display().to_string(),
+        }),
+        transcript,
+        delivery,
+        notes: Vec::new(),
+    })
+}
+
+fn whisper_options(settings: &Settings, model: &Path) -> WhisperOptions {
+    let t = &settings.transcribe;
+    WhisperOptions {
+        model: model.to_path_buf(),
+        language: t.language.clone(),
+        threads: t.threads,
+        initial_prompt: t.initial_prompt.clone(),
+        beam_size: t.beam_size,
+    }
+}

@@ -1,0 +1,232 @@
+//! The configuration file: its shape, its defaults, and where it is found.
+//!
+//! Parsing is kept apart from reading the file (`Config::parse(&str)`), so tests can check any text.
+//! Unknown keys are errors naming the key, because a misspelt key that is silently ignored is a
+//! setting the user believes in and does not have.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::Duration;
+
+/// The whole configuration file. Every section and key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Speech recognition.
+    pub transcribe: TranscribeConfig,
+    /// Reading recordings.
+    pub audio: AudioConfig,
+    /// Where models live and where they come from.
+    pub models: ModelsConfig,
+    /// How results are printed.
+    pub output: OutputConfig,
+}
+
+/// `[transcribe]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscribeConfig {
+    /// Model name (`tiny.en`) or path to a ggml file; empty means "look in the usual places".
+    pub model: String,
+    /// Spoken language, a Whisper code.
+    pub language: String,
+    /// Decoding threads; 0 means one per physical core.
+    pub threads: usize,
+    /// The prompt that keeps filler words; empty turns it off.
+    pub initial_prompt: String,
+    /// Beam width; 1 is greedy decoding.
+    pub beam_size: usize,
+}
+
+impl Default for TranscribeConfig {
+    fn default() -> Self {
+        TranscribeConfig {
+            model: String::new(),
+            language: "en".into(),
+            threads: 0,
+            initial_prompt: crate::transcribe::whisper::FILLER_PROMPT.into(),
+            beam_size: 1,
+        }
+    }
+}
+
+/// `[audio]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AudioConfig {
+    /// Longest recording accepted.
+    pub max_duration: Duration,
+}
+
+impl Default for AudioConfig {
+    fn default() -> Self {
+        AudioConfig {
+            max_duration: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// `[models]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelsConfig {
+    /// Where fetched and imported models are stored; empty means the platform data directory.
+    pub dir: String,
+    /// Where `models fetch` downloads from.
+    pub base_url: String,
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        ModelsConfig {
+            dir: String::new(),
+            base_url: crate::models::catalog::DEFAULT_BASE_URL.into(),
+        }
+    }
+}
+
+/// `[output]`
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// `text`, `json` or `markdown`.
+    pub format: Format,
+}
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For programs: stable, documented in the README.
+    Json,
+    /// For notes and pull requests.
+    Markdown,
+}
+
+/// Problems with the configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file named by `--config` or `$REHEARSE_CONFIG` could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, has an unknown key or a bad value.
+    #[error("config file {path} is not valid: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What the TOML parser said, which names the key and line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: origin.to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Loads the configuration: from `explicit` (the `--config` flag), else `$REHEARSE_CONFIG`, else
+    /// the platform config directory. A file named explicitly must exist; the default one may not.
+    pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let from_env = std::env::var_os("REHEARSE_CONFIG").map(PathBuf::from);
+        let (path, required) = match explicit.map(Path::to_path_buf).or(from_env) {
+            Some(p) => (p, true),
+            None => match default_path() {
+                Some(p) => (p, false),
+                None => return Ok((Config::default(), None)),
+            },
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((
+                Config::parse(&text, &path.display().to_string())?,
+                Some(path),
+            )),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok((Config::default(), None))
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+}
+
+/// `config.toml` in the platform's config directory (`~/.config/rehearse/` on Linux).
+pub fn default_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The platform directories for rehearse.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "rehearse")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Config::parse("", "t").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn example_config_parses_and_matches_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let parsed = Config::parse(text, "config.example.toml").unwrap();
+        assert_eq!(
+            parsed,
+            Config::default(),
+            "the example must document the defaults"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("[transcribe]\nmodle = \"tiny.en\"\n", "c.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("modle"), "{msg}");
+        assert!(msg.contains("c.toml"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_section_is_named() {
+        let msg = Config::parse("[transcrbe]\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("transcrbe"), "{msg}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let msg = Config::parse("[audio]\nmax_duration = \"forever\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("max_duration") || msg.contains("forever"),
+            "{msg}"
+        );
+        let msg = Config::parse("[output]\nformat = \"pdf\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("pdf"), "{msg}");
+        let msg = Config::parse("[transcribe]\nthreads = -2\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("threads"), "{msg}");
+    }
+}

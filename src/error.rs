@@ -1,0 +1,55 @@
+//! The crate's top-level error: one variant per layer, each carrying that layer's own error.
+//! `main` prints it once, followed by its causes.
+
+use crate::audio::AudioError;
+use crate::models::ModelError;
+use crate::models::fetch::FetchError;
+use crate::models::import::ImportError;
+use crate::models::inspect::InspectError;
+use crate::settings::SettingsError;
+use crate::transcribe::TranscribeError;
+
+/// Anything that stops a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Flags, config file or environment.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// Reading a recording.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// Finding a model.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Checking a model file.
+    #[error(transparent)]
+    Inspect(#[from] InspectError),
+    /// Speech recognition.
+    #[error(transparent)]
+    Transcribe(#[from] TranscribeError),
+    /// Downloading a model.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// Converting a faster-whisper model.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A transcript file that cannot be used.
+    #[error("{path} {problem}")]
+    Transcript {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A recording in which no speech was found.
+    #[error("{path} holds no speech: {why}")]
+    NoSpeech {
+        /// The file.
+        path: String,
+        /// Silence, or sound Whisper recognised no words in.
+        why: &'static str,
+    },
+    /// Writing the result failed.
+    #[error("cannot write the result: {0}")]
+    Output(#[source] std::io::Error),
+}

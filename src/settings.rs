@@ -1,0 +1,182 @@
+//! One resolved `Settings` value from the command line, the config file and the environment.
+//!
+//! Precedence, highest first: flags, the config file, then `REHEARSE_*` variables, then defaults
+//! (`$REHEARSE_MODEL` sits below the config file, as the README's lookup order says). Values are
+//! checked here, once, so the pipeline never sees an impossible setting.
+
+use std::path::PathBuf;
+
+use crate::audio::LoadLimits;
+use crate::cli::{Cli, WhisperArgs};
+use crate::config::{Config, ConfigError, Format};
+use crate::models::ModelDirs;
+
+/// Longest initial prompt accepted: long prompts make Whisper loop on its own text.
+const MAX_PROMPT_CHARS: usize = 200;
+
+/// Everything the commands need to know, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config file that was read, if any.
+    pub config_path: Option<PathBuf>,
+    /// Speech recognition.
+    pub transcribe: TranscribeSettings,
+    /// Limits on recordings.
+    pub audio: LoadLimits,
+    /// Where models are looked for and stored.
+    pub model_dirs: ModelDirs,
+    /// Where `models fetch` downloads from.
+    pub models_base_url: String,
+    /// Output format.
+    pub format: Format,
+}
+
+/// Speech recognition settings.
+#[derive(Debug, Clone)]
+pub struct TranscribeSettings {
+    /// The model named by flag, config or environment, if any.
+    pub model: Option<String>,
+    /// Spoken language.
+    pub language: String,
+    /// Decoding threads.
+    pub threads: usize,
+    /// Initial prompt; empty for none.
+    pub initial_prompt: String,
+    /// Beam width.
+    pub beam_size: usize,
+}
+
+/// A setting with a value it cannot have.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// The config file could not be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A value is out of range; names the key.
+    #[error("{key} {problem}")]
+    Value {
+        /// The key, as written in the config file.
+        key: &'static str,
+        /// What is wrong with its value.
+        problem: String,
+    },
+}
+
+impl Settings {
+    /// Resolves the command line `cli` against the config file and environment.
+    pub fn resolve(
+        cli: &Cli,
+        whisper: Option<&WhisperArgs>,
+        format: Option<Format>,
+    ) -> Result<Self, SettingsError> {
+        let (config, config_path) = Config::load(cli.config.as_deref())?;
+        let default_args = WhisperArgs::default();
+        let w = whisper.unwrap_or(&default_args);
+        let transcribe = transcribe_settings(&config, w)?;
+        let max = config.audio.max_duration.as_millis();
+        if max == 0 {
+            return Err(value_error(
+                "audio.max_duration",
+                "must be longer than zero".into(),
+            ));
+        }
+        Ok(Settings {
+            config_path,
+            transcribe,
+            audio: LoadLimits {
+                max_duration_ms: max,
+            },
+            model_dirs: model_dirs(&config),
+            models_base_url: config.models.base_url.trim_end_matches('/').to_string(),
+            format: format.unwrap_or(config.output.format),
+        })
+    }
+}
+
+fn transcribe_settings(
+    config: &Config,
+    w: &WhisperArgs,
+) -> Result<TranscribeSettings, SettingsError> {
+    let c = &config.transcribe;
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let model = w.model.clone().or_else(|| non_empty(&c.model)).or_else(|| {
+        std::env::var("REHEARSE_MODEL")
+            .ok()
+            .and_then(|m| non_empty(&m))
+    });
+    let language = w.language.clone().unwrap_or_else(|| c.language.clone());
+    if !(2..=3).contains(&language.len()) || !language.chars().all(|ch| ch.is_ascii_lowercase()) {
+        return Err(value_error(
+            "transcribe.language",
+            format!("must be a Whisper language code such as en, not `{language}`"),
+        ));
+    }
+    let threads = w.threads.unwrap_or(c.threads);
+    if threads > 256 {
+        return Err(value_error(
+            "transcribe.threads",
+            format!("must be 0 (one per core) to 256, not {threads}"),
+        ));
+    }
+    if !(1..=16).contains(&c.beam_size) {
+        return Err(value_error(
+            "transcribe.beam_size",
+            format!("must be between 1 and 16, not {}", c.beam_size),
+        ));
+    }
+    let initial_prompt = if w.no_filler_prompt {
+        String::new()
+    } else {
+        c.initial_prompt.clone()
+    };
+    if initial_prompt.chars().count() > MAX_PROMPT_CHARS {
+        return Err(value_error(
+            "transcribe.initial_prompt",
+            format!(
+                "must be at most {MAX_PROMPT_CHARS} characters: long prompts make Whisper repeat itself"
+            ),
+        ));
+    }
+    Ok(TranscribeSettings {
+        model,
+        language,
+        threads: if threads == 0 {
+            num_cpus::get_physical().max(1)
+        } else {
+            threads
+        },
+        initial_prompt,
+        beam_size: c.beam_size,
+    })
+}
+
+fn value_error(key: &'static str, problem: String) -> SettingsError {
+    SettingsError::Value { key, problem }
+}
+
+/// The data directory: `$REHEARSE_DATA_DIR`, else the platform's (`~/.local/share/rehearse`).
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("REHEARSE_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    crate::config::project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".rehearse"))
+}
+
+fn model_dirs(config: &Config) -> ModelDirs {
+    let store = if config.models.dir.trim().is_empty() {
+        data_dir().join("models")
+    } else {
+        PathBuf::from(config.models.dir.trim())
+    };
+    // The repository's own models/ folder, where `models/provision.sh` puts the model on a machine
+    // that builds rehearse from source.
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let extra = if repo.is_dir() && repo != store {
+        vec![repo]
+    } else {
+        vec![]
+    };
+    ModelDirs { store, extra }
+}

@@ -1,0 +1,117 @@
+//! Speech to text: the [`Transcriber`] seam, the transcript types every later stage reads, and the
+//! whisper.cpp engine behind it.
+//!
+//! The rest of rehearse never talks to whisper-rs directly. It hands 16 kHz mono samples to a
+//! `Transcriber` and gets back a [`Transcript`]: words with start and end times in milliseconds, grouped
+//! into segments. Tests and later stages swap in their own implementation of the trait.
+
+pub mod guard;
+pub mod whisper;
+mod words;
+
+use serde::{Deserialize, Serialize};
+
+pub use whisper::{WhisperEngine, WhisperOptions};
+
+/// One recognised word with its place in the recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    /// The word as Whisper wrote it, with punctuation attached and leading space removed.
+    pub text: String,
+    /// When the word starts, in milliseconds from the start of the recording.
+    pub start_ms: u64,
+    /// When the word ends, in milliseconds from the start of the recording.
+    pub end_ms: u64,
+    /// The mean probability of the word's tokens, 0 to 1.
+    pub confidence: f32,
+}
+
+/// A stretch of speech Whisper decoded as one piece.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    /// The segment's text, trimmed.
+    pub text: String,
+    /// Start in milliseconds.
+    pub start_ms: u64,
+    /// End in milliseconds.
+    pub end_ms: u64,
+    /// Whisper's estimate that the segment holds no speech, 0 to 1.
+    pub no_speech_prob: f32,
+}
+
+/// What was said and when.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The whole text, segments joined by single spaces.
+    pub text: String,
+    /// Every word in order. Empty when the transcript came from text with no timings.
+    pub words: Vec<Word>,
+    /// Segments in order.
+    pub segments: Vec<Segment>,
+    /// Whether `words` carry real times. False for a transcript read from a `.txt` file.
+    pub timed: bool,
+}
+
+impl Transcript {
+    /// A transcript with no timing information, as read from a plain text file.
+    pub fn from_text(text: &str) -> Self {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        Transcript {
+            text,
+            words: Vec::new(),
+            segments: Vec::new(),
+            timed: false,
+        }
+    }
+
+    /// The words of the text, whether or not they are timed.
+    pub fn word_count(&self) -> usize {
+        if self.timed {
+            self.words.len()
+        } else {
+            self.text.split_whitespace().count()
+        }
+    }
+
+    /// True when nothing was recognised.
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// Failures of speech recognition.
+#[derive(Debug, thiserror::Error)]
+pub enum TranscribeError {
+    /// The model file could not be loaded by whisper.cpp.
+    #[error(
+        "{path} is not a whisper.cpp model that loads ({reason}); fetch or import it again with `rehearse models fetch tiny.en` or `rehearse models import PATH`"
+    )]
+    BadModel {
+        /// The model file.
+        path: String,
+        /// What whisper.cpp reported.
+        reason: String,
+    },
+    /// The model file does not exist.
+    #[error("model file {path} does not exist")]
+    MissingModel {
+        /// The model file.
+        path: String,
+    },
+    /// whisper.cpp failed while decoding.
+    #[error("whisper failed while transcribing: {0}")]
+    Engine(String),
+}
+
+/// Turns 16 kHz mono samples into a transcript.
+///
+/// Implementations keep their model loaded between calls, so one value serves a whole session.
+pub trait Transcriber: Send {
+    /// Transcribes `samples` (16 kHz, mono, -1.0 to 1.0). `offset_ms` is added to every time, so a
+    /// phrase cut from the middle of an answer keeps its place in the whole.
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+    ) -> Result<Transcript, TranscribeError>;
+}

@@ -1,0 +1,283 @@
+//! The whisper.cpp engine, through whisper-rs.
+//!
+//! One [`WhisperEngine`] loads the model once and keeps one decoding state for its whole life. Long
+//! recordings are cut at pauses into chunks that fit Whisper's 30-second window (see [`super::guard`]
+//! for why we do not leave this to whisper.cpp), each chunk is decoded with the filler-keeping prompt,
+//! and the words come back with DTW timings refined by the audio's own pauses.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use whisper_rs::{
+    DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
+    WhisperContextParameters, WhisperState,
+};
+
+use super::guard::{self, Chunk};
+use super::words::{self, RawToken};
+use super::{Segment, TranscribeError, Transcriber, Transcript};
+use crate::audio::{SAMPLE_RATE, vad};
+
+/// The initial prompt that keeps disfluencies in the transcript.
+///
+/// Whisper was trained on cleaned-up captions, so it drops "um" and "uh" unless the context shows
+/// them. A short prompt written in that style keeps them; long prompts are reported to cause
+/// repetition loops, so this stays one line. Measured in the README's "Fillers" section.
+pub const FILLER_PROMPT: &str = "Um, uh, hmm. So, like, I mean.";
+
+/// How to run whisper.cpp.
+#[derive(Debug, Clone)]
+pub struct WhisperOptions {
+    /// The ggml model file.
+    pub model: PathBuf,
+    /// The spoken language, as a Whisper code such as `en`.
+    pub language: String,
+    /// CPU threads for decoding.
+    pub threads: usize,
+    /// Text shown to the decoder before the audio; empty for none.
+    pub initial_prompt: String,
+    /// Beam width; 1 decodes greedily.
+    pub beam_size: usize,
+}
+
+/// A loaded model and its decoding state.
+pub struct WhisperEngine {
+    // The context must outlive the state; whisper-rs keeps it alive through an Arc inside the state,
+    // and keeping it here too lets us ask the model about itself.
+    _ctx: WhisperContext,
+    state: WhisperState,
+    opts: WhisperOptions,
+    eot: i32,
+}
+
+impl WhisperEngine {
+    /// Loads the model at `opts.model`. Everything whisper.cpp would print goes to our log instead.
+    pub fn load(opts: WhisperOptions) -> Result<Self, TranscribeError> {
+        route_whisper_logs();
+        let path = opts.model.clone();
+        let info = crate::models::inspect::inspect(&path).map_err(|e| bad_model(&path, e))?;
+        let mut cparams = WhisperContextParameters::default();
+        if let Some(preset) = dtw_preset(&info.kind, info.english_only) {
+            cparams.dtw_parameters(DtwParameters {
+                mode: DtwMode::ModelPreset {
+                    model_preset: preset,
+                },
+                ..DtwParameters::default()
+            });
+        }
+        let ctx =
+            WhisperContext::new_with_params(&path, cparams).map_err(|e| bad_model(&path, e))?;
+        let state = ctx
+            .create_state()
+            .map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        let eot = ctx.token_eot();
+        Ok(WhisperEngine {
+            _ctx: ctx,
+            state,
+            opts,
+            eot,
+        })
+    }
+
+    /// Decodes one chunk of at most 30 seconds and returns its tokens with absolute times.
+    fn decode_chunk(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+    ) -> Result<Vec<RawSegment>, TranscribeError> {
+        let params = full_params(&self.opts);
+        self.state
+            .full(params, samples)
+            .map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        let mut out = Vec::new();
+        for seg in self.state.as_iter() {
+            let mut tokens = Vec::new();
+            for i in 0..seg.n_tokens() {
+                let Some(tok) = seg.get_token(i) else {
+                    continue;
+                };
+                let data = tok.token_data();
+                if data.id >= self.eot {
+                    continue;
+                }
+                tokens.push(RawToken {
+                    text: tok.to_bytes().unwrap_or_default().to_vec(),
+                    prob: data.p,
+                    t0_ms: offset_ms + cs_to_ms(data.t0),
+                    t1_ms: offset_ms + cs_to_ms(data.t1),
+                    dtw_ms: (data.t_dtw >= 0).then(|| offset_ms + cs_to_ms(data.t_dtw)),
+                });
+            }
+            out.push(RawSegment {
+                text: seg
+                    .to_str_lossy()
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default(),
+                start_ms: offset_ms + cs_to_ms(seg.start_timestamp()),
+                end_ms: offset_ms + cs_to_ms(seg.end_timestamp()),
+                no_speech_prob: seg.no_speech_probability(),
+                tokens,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Decoding parameters for one chunk.
+fn full_params(opts: &WhisperOptions) -> FullParams<'_, '_> {
+    let strategy = if opts.beam_size > 1 {
+        SamplingStrategy::BeamSearch {
+            beam_size: opts.beam_size as i32,
+            patience: -1.0,
+        }
+    } else {
+        SamplingStrategy::Greedy { best_of: 1 }
+    };
+    let mut p = FullParams::new(strategy);
+    p.set_language(Some(&opts.language));
+    p.set_n_threads(opts.threads.max(1) as i32);
+    p.set_print_special(false);
+    p.set_print_progress(false);
+    p.set_print_realtime(false);
+    p.set_print_timestamps(false);
+    p.set_token_timestamps(true);
+    // Chunks are cut at pauses, so carrying text across them buys little and is how repetition
+    // loops spread from one window to the next.
+    p.set_no_context(true);
+    if !opts.initial_prompt.is_empty() {
+        p.set_initial_prompt(&opts.initial_prompt);
+    }
+    p
+}
+
+impl Transcriber for WhisperEngine {
+    fn transcribe(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+    ) -> Result<Transcript, TranscribeError> {
+        let spans = vad::speech_spans(samples, &vad::VadParams::default());
+        if spans.is_empty() || vad::is_silent(samples) {
+            return Ok(Transcript {
+                timed: true,
+                ..Transcript::default()
+            });
+        }
+        let mut segments = Vec::new();
+        let mut queue: VecDeque<Chunk> = guard::chunks(samples.len(), &spans).into();
+        while let Some(chunk) = queue.pop_front() {
+            let chunk_offset = offset_ms + samples_to_ms(chunk.start);
+            let raw = self.decode_chunk(&samples[chunk.start..chunk.end], chunk_offset)?;
+            let kept = guard::keep_real_speech(raw, &spans, offset_ms);
+            let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
+            segments.extend(kept);
+            // Whisper sometimes ends a window early, after a long pause: decode what it left out.
+            if let Some(rest) = covered_ms.and_then(|c| guard::uncovered_rest(chunk, c, &spans)) {
+                tracing::debug!(
+                    from_ms = samples_to_ms(rest.start),
+                    "decoding speech Whisper skipped"
+                );
+                queue.push_front(rest);
+            }
+        }
+        Ok(assemble(
+            segments,
+            &spans,
+            offset_ms,
+            samples_to_ms(samples.len()),
+        ))
+    }
+}
+
+/// A segment as whisper.cpp returned it, before cleaning.
+#[derive(Debug, Clone)]
+pub struct RawSegment {
+    /// Its text.
+    pub text: String,
+    /// Absolute start.
+    pub start_ms: u64,
+    /// Absolute end.
+    pub end_ms: u64,
+    /// Whisper's no-speech probability for the window.
+    pub no_speech_prob: f32,
+    /// The text tokens.
+    pub tokens: Vec<RawToken>,
+}
+
+/// Builds the final transcript from cleaned segments.
+fn assemble(
+    segments: Vec<RawSegment>,
+    spans: &[vad::Span],
+    offset_ms: u64,
+    len_ms: u64,
+) -> Transcript {
+    let mut all_words = Vec::new();
+    let mut out_segments = Vec::new();
+    for seg in segments {
+        let seg_words = words::from_tokens(&seg.tokens);
+        if seg_words.is_empty() {
+            continue;
+        }
+        out_segments.push(Segment {
+            text: seg.text.clone(),
+            start_ms: seg.start_ms,
+            end_ms: seg.end_ms,
+            no_speech_prob: seg.no_speech_prob,
+        });
+        all_words.extend(seg_words);
+    }
+    words::refine_with_pauses(&mut all_words, spans, offset_ms, offset_ms + len_ms);
+    let text = out_segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Transcript {
+        text,
+        words: all_words,
+        segments: out_segments,
+        timed: true,
+    }
+}
+
+fn dtw_preset(kind: &str, english_only: bool) -> Option<DtwModelPreset> {
+    Some(match (kind, english_only) {
+        ("tiny", true) => DtwModelPreset::TinyEn,
+        ("tiny", false) => DtwModelPreset::Tiny,
+        ("base", true) => DtwModelPreset::BaseEn,
+        ("base", false) => DtwModelPreset::Base,
+        ("small", true) => DtwModelPreset::SmallEn,
+        ("small", false) => DtwModelPreset::Small,
+        ("medium", true) => DtwModelPreset::MediumEn,
+        ("medium", false) => DtwModelPreset::Medium,
+        _ => return None,
+    })
+}
+
+fn bad_model(path: &Path, reason: impl std::fmt::Display) -> TranscribeError {
+    if !path.exists() {
+        return TranscribeError::MissingModel {
+            path: path.display().to_string(),
+        };
+    }
+    TranscribeError::BadModel {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Sends whisper.cpp's and ggml's log lines to `tracing` instead of stderr, once per process.
+fn route_whisper_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(whisper_rs::install_logging_hooks);
+}
+
+fn cs_to_ms(cs: i64) -> u64 {
+    (cs.max(0) as u64) * 10
+}
+
+/// Converts a sample count at 16 kHz to milliseconds.
+pub fn samples_to_ms(n: usize) -> u64 {
+    n as u64 * 1000 / SAMPLE_RATE as u64
+}

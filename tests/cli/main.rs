@@ -1,0 +1,7 @@
+//! The integration tests: they run the `rehearse` binary as a user would, on real speech, with the
+//! real Whisper model that `scripts/bootstrap` provisions in `models/`.
+
+mod bad_input;
+mod models;
+mod score;
+mod util;

@@ -1,0 +1,163 @@
+//! Helpers shared by the integration tests: running the binary, making speech with espeak-ng and
+//! converting it with sox, and comparing transcripts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/audio/jfk.wav` and its reference text.
+pub fn jfk() -> (PathBuf, String) {
+    let dir = root().join("../shared/audio");
+    let text =
+        std::fs::read_to_string(dir.join("jfk.txt")).expect("../shared/audio/jfk.txt is readable");
+    (dir.join("jfk.wav"), text)
+}
+
+/// A `rehearse` command isolated from the user's config and data, finding the model the bootstrap
+/// put in the repository's models/ folder.
+pub fn rehearse(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    cmd.env_remove("REHEARSE_CONFIG")
+        .env_remove("REHEARSE_MODEL")
+        .env_remove("RUST_LOG")
+        .env("REHEARSE_DATA_DIR", data_dir)
+        .env("XDG_CONFIG_HOME", data_dir.join("config"));
+    cmd
+}
+
+/// Runs `rehearse` with `args` and returns its output.
+pub fn run(data_dir: &Path, args: &[&str]) -> Output {
+    rehearse(data_dir)
+        .args(args)
+        .output()
+        .expect("the rehearse binary runs")
+}
+
+/// Scores `file` as JSON and returns the parsed report, failing the test with stderr on error.
+pub fn score_json(data_dir: &Path, file: &Path) -> serde_json::Value {
+    let out = run(
+        data_dir,
+        &["score", "--format", "json", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "score {} failed: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("score --format json prints JSON")
+}
+
+/// Standard error of a run that must fail, checked to be one line naming `needle`.
+pub fn fails_with(out: &Output, needle: &str) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "a failed run printed a result: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        err.contains(needle),
+        "stderr does not mention {needle:?}: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "stderr is not one line: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// Runs a helper program, failing the test with its stderr when it fails.
+pub fn tool(program: &str, args: &[&str]) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{program} is needed by this test (run scripts/bootstrap): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Speaks `text` with espeak-ng into a WAV file at `path` (22.05 kHz mono), at `wpm` words a minute.
+pub fn speak(text: &str, path: &Path, wpm: u32) {
+    tool(
+        "espeak-ng",
+        &[
+            "-v",
+            "en-us",
+            "-s",
+            &wpm.to_string(),
+            "-w",
+            path.to_str().unwrap(),
+            text,
+        ],
+    );
+}
+
+/// The duration of an audio file in seconds, as sox measures it.
+pub fn duration_secs(path: &Path) -> f64 {
+    let out = Command::new("soxi")
+        .args(["-D", path.to_str().unwrap()])
+        .output()
+        .expect("soxi runs");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("soxi prints a duration")
+}
+
+/// Lower-cases, strips punctuation and splits into words, as the acceptance criteria define WER.
+pub fn normalise(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .map(|w| w.trim_matches('\'').to_string())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Word error rate of `hypothesis` against `reference`: word-level edit distance over reference length.
+pub fn wer(reference: &str, hypothesis: &str) -> f64 {
+    let (r, h) = (normalise(reference), normalise(hypothesis));
+    let mut prev: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut cur = vec![i + 1; h.len() + 1];
+        for (j, hw) in h.iter().enumerate() {
+            let sub = prev[j] + usize::from(rw != hw);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[h.len()] as f64 / r.len().max(1) as f64
+}
+
+/// The transcript text of a JSON report.
+pub fn text_of(report: &serde_json::Value) -> String {
+    report["transcript"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
