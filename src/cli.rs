@@ -30,6 +30,12 @@ pub struct Cli {
 pub enum Command {
     /// Transcribe and measure a recorded answer (WAV, MP3, FLAC, Ogg/Vorbis, M4A/AAC) or a .txt transcript.
     Score(ScoreArgs),
+    /// List the interview questions rehearse can judge answers against.
+    Questions {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
     /// List, fetch, import and locate Whisper models.
     Models {
         /// What to do with models.
@@ -47,6 +53,9 @@ pub struct ScoreArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
+    /// The question the answer is judged against (see `rehearse questions`); default: the config's.
+    #[arg(long, short = 'Q', value_name = "ID")]
+    pub question: Option<String>,
     #[command(flatten)]
     pub whisper: WhisperArgs,
 }

@@ -22,6 +22,27 @@ pub struct Config {
     pub models: ModelsConfig,
     /// How results are printed.
     pub output: OutputConfig,
+    /// The question bank.
+    pub questions: QuestionsConfig,
+}
+
+/// `[questions]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuestionsConfig {
+    /// The question `rehearse score` judges an answer against when `--question` is not given.
+    pub default: String,
+    /// A folder of the user's own question files; empty means `questions/` in the config directory.
+    pub dir: String,
+}
+
+impl Default for QuestionsConfig {
+    fn default() -> Self {
+        QuestionsConfig {
+            default: crate::questions::FLAGSHIP.into(),
+            dir: String::new(),
+        }
+    }
 }
 
 /// `[transcribe]`

@@ -49,6 +49,17 @@ pub enum Error {
         /// Silence, or sound Whisper recognised no words in.
         why: &'static str,
     },
+    /// The question bank could not be read.
+    #[error(transparent)]
+    Questions(#[from] crate::questions::QuestionError),
+    /// No question has the id asked for.
+    #[error("there is no question `{id}`; `rehearse questions` lists them: {known}")]
+    UnknownQuestion {
+        /// The id asked for.
+        id: String,
+        /// The ids there are.
+        known: String,
+    },
     /// Writing the result failed.
     #[error("cannot write the result: {0}")]
     Output(#[source] std::io::Error),

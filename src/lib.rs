@@ -8,7 +8,8 @@
 //! - [`audio`]: decoding recordings, resampling to 16 kHz mono, voice activity.
 //! - [`transcribe`]: the `Transcriber` seam and the whisper.cpp engine behind it.
 //! - [`models`]: finding, fetching, importing and checking Whisper models.
-//! - [`score`]: pure measurement of a transcript.
+//! - [`questions`] and `prompts/questions/`: the question bank and its rubrics, as data.
+//! - [`score`]: pure measurement and rubric scoring of a transcript.
 //! - [`report`]: text, Markdown and JSON renderings.
 //! - [`commands`]: one function per command, gluing the above together.
 //! - [`units`], [`logging`], [`error`]: small shared pieces.
@@ -20,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod logging;
 pub mod models;
+pub mod questions;
 pub mod report;
 pub mod score;
 pub mod settings;

@@ -29,6 +29,10 @@ pub struct Settings {
     pub models_base_url: String,
     /// Output format.
     pub format: Format,
+    /// The question answers are judged against when none is named.
+    pub default_question: String,
+    /// The user's own question files, if the folder exists.
+    pub questions_dir: Option<PathBuf>,
 }
 
 /// Speech recognition settings.
@@ -89,6 +93,8 @@ impl Settings {
             model_dirs: model_dirs(&config),
             models_base_url: config.models.base_url.trim_end_matches('/').to_string(),
             format: format.unwrap_or(config.output.format),
+            default_question: config.questions.default.trim().to_string(),
+            questions_dir: questions_dir(&config),
         })
     }
 }
@@ -162,6 +168,16 @@ pub fn data_dir() -> PathBuf {
     crate::config::project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| PathBuf::from(".rehearse"))
+}
+
+/// The configured questions folder, else `questions/` beside the default config file.
+fn questions_dir(config: &Config) -> Option<PathBuf> {
+    let dir = config.questions.dir.trim();
+    if dir.is_empty() {
+        crate::config::project_dirs().map(|d| d.config_dir().join("questions"))
+    } else {
+        Some(PathBuf::from(dir))
+    }
 }
 
 fn model_dirs(config: &Config) -> ModelDirs {

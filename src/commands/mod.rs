@@ -1,6 +1,7 @@
 //! The commands: each turns resolved settings into work and prints its result. `run` dispatches.
 
 mod models;
+mod questions;
 mod score;
 
 use std::io::Write;
@@ -14,8 +15,12 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
     match &cli.command {
         Command::Score(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
-            let report = score::run(&settings, &args.file)?;
+            let report = score::run(&settings, &args.file, args.question.as_deref())?;
             print(&report.render(settings.format))
+        }
+        Command::Questions { format } => {
+            let settings = Settings::resolve(cli, None, *format)?;
+            print(&questions::list(&settings)?)
         }
         Command::Models { action } => {
             let settings = Settings::resolve(cli, None, None)?;

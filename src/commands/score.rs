@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::Error;
 use crate::audio::{self, vad};
 use crate::models::{self, inspect};
+use crate::questions::Bank;
 use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
 use crate::score;
 use crate::settings::Settings;
@@ -14,20 +15,50 @@ use crate::transcribe::{Transcriber, Transcript, WhisperEngine, WhisperOptions};
 /// File endings read as plain-text transcripts rather than recordings.
 const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
 
-/// Scores the answer in `file`.
-pub fn run(settings: &Settings, file: &Path) -> Result<ScoreReport, Error> {
+/// Scores the answer in `file` against the question `question` (default: the configured one).
+pub fn run(settings: &Settings, file: &Path, question: Option<&str>) -> Result<ScoreReport, Error> {
+    // The question is looked up first, so a typo costs nothing and never a transcription.
+    let bank = Bank::load(settings.questions_dir.as_deref())?;
+    let id = question.unwrap_or(&settings.default_question);
+    let question = bank.get(id).ok_or_else(|| Error::UnknownQuestion {
+        id: id.to_string(),
+        known: bank
+            .all()
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
     let is_text = file
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| TEXT_ENDINGS.contains(&e.to_ascii_lowercase().as_str()));
-    if is_text {
-        score_text(file)
+    let heard = if is_text {
+        score_text(file)?
     } else {
-        score_audio(settings, file)
-    }
+        score_audio(settings, file)?
+    };
+    Ok(ScoreReport {
+        schema: SCHEMA.into(),
+        score: score::score(question, &heard.transcript, &heard.delivery),
+        source: heard.source,
+        model: heard.model,
+        transcript: heard.transcript,
+        delivery: heard.delivery,
+        notes: heard.notes,
+    })
 }
 
-fn score_text(file: &Path) -> Result<ScoreReport, Error> {
+/// What was said and how, before it is judged against a question.
+struct Heard {
+    source: Source,
+    model: Option<ModelUsed>,
+    transcript: Transcript,
+    delivery: score::Delivery,
+    notes: Vec<String>,
+}
+
+fn score_text(file: &Path) -> Result<Heard, Error> {
     let problem = |p: &str| Error::Transcript {
         path: file.display().to_string(),
         problem: p.to_string(),
@@ -44,8 +75,7 @@ fn score_text(file: &Path) -> Result<ScoreReport, Error> {
     if transcript.is_empty() {
         return Err(problem("is empty: there is no answer to score"));
     }
-    Ok(ScoreReport {
-        schema: SCHEMA.into(),
+    Ok(Heard {
         source: Source {
             path: file.display().to_string(),
             kind: SourceKind::Transcript,
@@ -58,7 +88,7 @@ fn score_text(file: &Path) -> Result<ScoreReport, Error> {
     })
 }
 
-fn score_audio(settings: &Settings, file: &Path) -> Result<ScoreReport, Error> {
+fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
     let started = Instant::now();
     let audio = audio::load(file, &settings.audio)?;
     tracing::info!(
@@ -88,8 +118,7 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<ScoreReport, Error> {
     }
     let spans = vad::speech_spans(&audio.samples, &vad::VadParams::default());
     let delivery = score::measure(&transcript, Some(audio.duration_ms()), Some(&spans));
-    Ok(ScoreReport {
-        schema: SCHEMA.into(),
+    Ok(Heard {
         source: Source {
             path: file.display().to_string(),
             kind: SourceKind::Audio,

@@ -19,6 +19,8 @@ pub fn render(r: &ScoreReport) -> String {
     for (label, value) in rows(&r.delivery) {
         out += &format!("| {label} | {} |\n", value.replace('|', "\\|"));
     }
+    out += "\n";
+    out += &crate::score::render_markdown(&r.score);
     for note in &r.notes {
         out += &format!("\n**Note:** {note}\n");
     }

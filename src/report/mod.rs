@@ -9,7 +9,7 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Format;
-use crate::score::Delivery;
+use crate::score::{Delivery, ScoreCard};
 use crate::transcribe::Transcript;
 
 /// The JSON schema identifier; bumped on any incompatible change.
@@ -60,7 +60,7 @@ pub struct ModelUsed {
 }
 
 /// The result of `rehearse score`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreReport {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -72,6 +72,8 @@ pub struct ScoreReport {
     pub transcript: Transcript,
     /// How it was said.
     pub delivery: Delivery,
+    /// The answer judged against the question's rubric: coverage, structure, delivery, advice.
+    pub score: ScoreCard,
     /// Things the reader should know about the result, such as "no speech was found".
     pub notes: Vec<String>,
 }

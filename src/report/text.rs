@@ -21,6 +21,8 @@ pub fn render(r: &ScoreReport) -> String {
     for (label, value) in rows(&r.delivery) {
         out += &format!("  {label:<23}{value}\n");
     }
+    out += "\n";
+    out += &crate::score::render_text(&r.score);
     for note in &r.notes {
         out += &format!("\nNote: {note}\n");
     }

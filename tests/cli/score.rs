@@ -263,3 +263,67 @@ fn trailing_silence_invents_nothing() {
         "a word was placed in the silence"
     );
 }
+
+#[test]
+fn an_answer_read_through_whisper_loses_at_most_ten_points_against_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["flagship-framework", "flagship-star"] {
+        let txt = root().join(format!("tests/fixtures/answers/{name}.txt"));
+        let text = std::fs::read_to_string(&txt).unwrap();
+        let wav = dir.path().join(format!("{name}.wav"));
+        speak(&text, &wav, 150);
+        let clean = score_json(dir.path(), &txt)["score"]["overall"]
+            .as_i64()
+            .unwrap();
+        let heard = score_json(dir.path(), &wav)["score"]["overall"]
+            .as_i64()
+            .unwrap();
+        assert!(
+            clean - heard <= 10,
+            "{name}: {clean} as text, {heard} through Whisper"
+        );
+    }
+}
+
+#[test]
+fn the_question_can_be_chosen_and_an_unknown_one_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let txt = dir.path().join("answer.txt");
+    std::fs::write(&txt, "I would normalise the tables, pick keys and indexes from the queries, and plan migrations.").unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "score",
+            "--format",
+            "json",
+            "--question",
+            "database-design",
+            txt.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["score"]["question"], "database-design");
+    let err = fails_with(
+        &run(
+            dir.path(),
+            &[
+                "score",
+                "--question",
+                "no-such-question",
+                txt.to_str().unwrap(),
+            ],
+        ),
+        "no-such-question",
+    );
+    assert!(err.contains("debug-production-issue"), "{err}");
+    let list = String::from_utf8(run(dir.path(), &["questions"]).stdout).unwrap();
+    assert!(
+        list.contains("database-design") && list.contains("(default)"),
+        "{list}"
+    );
+}

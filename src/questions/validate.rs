@@ -1,0 +1,294 @@
+//! The rules a question file must follow beyond its TOML shape, each failure naming the key at
+//! fault: ids present and unique, weights positive, levels reachable, every dimension a rule or
+//! anti-pattern names defined, and every phrase something the matcher can use.
+
+use super::{
+    AntiPattern, Dimension, Evidence, MAX_PHRASE_TOKENS, OrderRule, Phrase, Question, QuestionError,
+};
+
+/// The most levels an ordering rule or anti-pattern may take away.
+const MAX_PENALTY: u8 = 4;
+
+/// A problem found: the key at fault and what is wrong with it.
+type Problem = (String, String);
+
+impl Question {
+    /// Checks every rule of the format; `file` names the question in errors.
+    pub(super) fn validate(&self, file: &str) -> Result<(), QuestionError> {
+        self.check()
+            .map_err(|(key, problem)| QuestionError::Invalid {
+                file: file.to_string(),
+                key,
+                problem,
+            })
+    }
+
+    /// Every rule of the format, in file order.
+    fn check(&self) -> Result<(), Problem> {
+        if !is_id(&self.id) {
+            return Err((
+                "id".into(),
+                format!("is {:?}; use lower-case words joined by hyphens", self.id),
+            ));
+        }
+        if self.text.trim().is_empty() {
+            return Err(("text".into(), "is empty".into()));
+        }
+        self.check_targets()?;
+        if self.dimensions.is_empty() {
+            return Err((
+                "dimension".into(),
+                "is missing; a question needs at least one".into(),
+            ));
+        }
+        for (i, d) in self.dimensions.iter().enumerate() {
+            unique(&self.dimensions[..i], |e| &e.id, &d.id)
+                .map_err(|p| (format!("dimension[{i}].id"), p))?;
+            check_dimension(d).map_err(|(k, p)| (format!("dimension[{i}].{k}"), p))?;
+        }
+        for (i, id) in self.keep_in_short.iter().enumerate() {
+            self.known(id)
+                .map_err(|p| (format!("keep_in_short[{i}]"), p))?;
+        }
+        for (i, rule) in self.order.iter().enumerate() {
+            self.check_order(rule)
+                .map_err(|(k, p)| (format!("order[{i}].{k}"), p))?;
+        }
+        for (i, a) in self.anti_patterns.iter().enumerate() {
+            unique(&self.anti_patterns[..i], |b| &b.id, &a.id)
+                .map_err(|p| (format!("anti_pattern[{i}].id"), p))?;
+            self.check_anti_pattern(a)
+                .map_err(|(k, p)| (format!("anti_pattern[{i}].{k}"), p))?;
+        }
+        Ok(())
+    }
+
+    /// The two targets: positive, ordered ranges, the short one shorter.
+    fn check_targets(&self) -> Result<(), Problem> {
+        for (name, t) in [("short", self.targets.short), ("long", self.targets.long)] {
+            if t.seconds == 0 {
+                return Err((format!("targets.{name}.seconds"), "must be positive".into()));
+            }
+            if t.words[0] == 0 || t.words[0] > t.words[1] {
+                return Err((
+                    format!("targets.{name}.words"),
+                    format!("is {:?}; give [lowest, highest], both positive", t.words),
+                ));
+            }
+        }
+        if self.targets.short.seconds >= self.targets.long.seconds {
+            return Err((
+                "targets.short.seconds".into(),
+                "must be less than targets.long.seconds".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// An error naming the known dimensions when `id` is not one of them.
+    fn known(&self, id: &str) -> Result<&Dimension, String> {
+        self.dimension(id).ok_or_else(|| {
+            let ids: Vec<&str> = self.dimensions.iter().map(|d| d.id.as_str()).collect();
+            format!(
+                "names no dimension {id:?}; the dimensions are {}",
+                ids.join(", ")
+            )
+        })
+    }
+
+    /// An ordering rule: both ends and the hurt dimension defined, the ends different.
+    fn check_order(&self, rule: &OrderRule) -> Result<(), Problem> {
+        self.known(&rule.first)
+            .map_err(|p| ("first".to_string(), p))?;
+        self.known(&rule.then)
+            .map_err(|p| ("then".to_string(), p))?;
+        self.known(&rule.hurts)
+            .map_err(|p| ("hurts".to_string(), p))?;
+        if rule.first == rule.then {
+            return Err(("then".into(), "is the same dimension as `first`".into()));
+        }
+        check_penalty(rule.penalty)
+    }
+
+    /// An anti-pattern: a defined dimension, something to trigger on, known `only` items.
+    fn check_anti_pattern(&self, a: &AntiPattern) -> Result<(), Problem> {
+        let dim = self.known(&a.hurts).map_err(|p| ("hurts".to_string(), p))?;
+        if a.phrases.is_empty() && a.only.is_empty() {
+            return Err((
+                "phrases".into(),
+                "is empty and so is `only`; give one of them".into(),
+            ));
+        }
+        check_phrases(&a.phrases).map_err(|(i, p)| (format!("phrases[{i}]"), p))?;
+        for (i, item) in a.only.iter().enumerate() {
+            if !dim.evidence.iter().any(|e| &e.id == item) {
+                return Err((
+                    format!("only[{i}]"),
+                    format!("names no evidence {item:?} of dimension {:?}", dim.id),
+                ));
+            }
+        }
+        check_penalty(a.penalty)
+    }
+}
+
+/// A dimension: id, positive weight, reachable non-decreasing levels, usable evidence.
+fn check_dimension(d: &Dimension) -> Result<(), Problem> {
+    if !is_id(&d.id) {
+        return Err((
+            "id".into(),
+            format!("is {:?}; use lower-case words joined by hyphens", d.id),
+        ));
+    }
+    if !(d.weight.is_finite() && d.weight > 0.0) {
+        return Err((
+            "weight".into(),
+            format!("is {}; weights must be positive", d.weight),
+        ));
+    }
+    let l = d.levels;
+    if l[0] == 0 || l.windows(2).any(|w| w[0] > w[1]) {
+        return Err((
+            "levels".into(),
+            format!("is {l:?}; give four counts, at least 1 and never decreasing"),
+        ));
+    }
+    if l[3] as usize > d.evidence.len() {
+        return Err((
+            "levels".into(),
+            format!(
+                "asks for {} items for level 4 but only {} are defined",
+                l[3],
+                d.evidence.len()
+            ),
+        ));
+    }
+    for (i, e) in d.evidence.iter().enumerate() {
+        check_evidence(e, &d.evidence[..i]).map_err(|(k, p)| (format!("evidence[{i}].{k}"), p))?;
+    }
+    Ok(())
+}
+
+/// An evidence item: a fresh id and usable phrases.
+fn check_evidence(e: &Evidence, earlier: &[Evidence]) -> Result<(), Problem> {
+    if !is_id(&e.id) {
+        return Err((
+            "id".into(),
+            format!("is {:?}; use lower-case words joined by hyphens", e.id),
+        ));
+    }
+    unique(earlier, |x| &x.id, &e.id).map_err(|p| ("id".to_string(), p))?;
+    if e.phrases.is_empty() {
+        return Err(("phrases".into(), "is empty".into()));
+    }
+    check_phrases(&e.phrases).map_err(|(j, p)| (format!("phrases[{j}]"), p))?;
+    check_phrases(&e.misheard).map_err(|(j, p)| (format!("misheard[{j}]"), p))
+}
+
+/// Every phrase has between one and [`MAX_PHRASE_TOKENS`] words once normalised.
+fn check_phrases(phrases: &[String]) -> Result<(), (usize, String)> {
+    for (i, p) in phrases.iter().enumerate() {
+        if Phrase::new(p).is_none() {
+            return Err((
+                i,
+                format!("is {p:?}; a phrase needs 1 to {MAX_PHRASE_TOKENS} words"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A penalty between 1 and [`MAX_PENALTY`] levels.
+fn check_penalty(p: u8) -> Result<(), Problem> {
+    if p == 0 || p > MAX_PENALTY {
+        return Err((
+            "penalty".into(),
+            format!("is {p}; give 1 to {MAX_PENALTY} levels"),
+        ));
+    }
+    Ok(())
+}
+
+/// An error when `id` repeats one of `earlier`'s ids.
+fn unique<T>(earlier: &[T], id_of: impl Fn(&T) -> &String, id: &str) -> Result<(), String> {
+    match earlier.iter().any(|e| id_of(e) == id) {
+        true => Err(format!("repeats the id {id:?}")),
+        false => Ok(()),
+    }
+}
+
+/// Lower-case ASCII letters and digits in words joined by single hyphens.
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Bank, FLAGSHIP, Question, QuestionError};
+
+    const MINIMAL: &str = r#"
+id = "tiny"
+text = "Why?"
+kind = "process"
+keep_in_short = ["a"]
+[[dimension]]
+id = "a"
+name = "A"
+weight = 1
+means = "Says a."
+advice = "Say a."
+levels = [1, 1, 1, 1]
+[[dimension.evidence]]
+id = "x"
+label = "x"
+phrases = ["x ray"]
+"#;
+
+    fn error(text: &str) -> String {
+        match Question::from_toml(text, "t.toml") {
+            Err(e @ QuestionError::Invalid { .. }) => e.to_string(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_builtin_bank_is_valid_and_has_the_flagship() {
+        let bank = Bank::builtin().expect("built-in questions are valid");
+        assert!(bank.all().len() >= 8);
+        assert_eq!(bank.all()[0].id, FLAGSHIP);
+        assert_eq!(bank.all()[0].kind.as_str(), "process");
+        assert!(bank.get(FLAGSHIP).is_some());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        assert!(Question::from_toml(MINIMAL, "t.toml").is_ok());
+        let e = error(&MINIMAL.replace("weight = 1", "weight = 0"));
+        assert!(
+            e.contains("t.toml") && e.contains("dimension[0].weight"),
+            "{e}"
+        );
+        let e = error(&format!(
+            "{MINIMAL}\n[[order]]\nname = \"n\"\nfirst = \"a\"\nthen = \"b\"\nhurts = \"a\"\npenalty = 1\nadvice = \"x\"\n"
+        ));
+        assert!(e.contains("order[0].then") && e.contains("\"b\""), "{e}");
+        let e = error(&MINIMAL.replace("keep_in_short = [\"a\"]", "keep_in_short = [\"zz\"]"));
+        assert!(e.contains("keep_in_short[0]"), "{e}");
+        let e = error(&MINIMAL.replace("[1, 1, 1, 1]", "[1, 1, 1, 2]"));
+        assert!(e.contains("levels"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let text = MINIMAL.replace("kind = \"process\"", "kind = \"process\"\ncolour = \"red\"");
+        assert!(matches!(
+            Question::from_toml(&text, "t.toml"),
+            Err(QuestionError::Parse { .. })
+        ));
+    }
+}

@@ -1,0 +1,147 @@
+//! Which words count as evidence, and how they are quoted.
+//!
+//! For every evidence item of a dimension the earliest usable hit is chosen: not negated, not
+//! overlapping words already counted for another item of the same dimension, and not inside a
+//! longer hit of another item ("stack traces" is a log, not a trace). Exact matches are preferred;
+//! an item with none gets the fuzzy ones. Each choice is quoted with a few words of its sentence
+//! and the time it was said, so every judgment points at the words that earned it.
+
+use serde::Serialize;
+
+use super::matcher::{Hit, Index, Phrase};
+use super::modality::Modality;
+use super::normalize::{Break, Spoken, Token};
+
+/// Words quoted before a match, within its sentence, so the quote reads as speech.
+pub const QUOTE_WORDS_BEFORE: usize = 2;
+/// Words quoted after a match, within its sentence.
+pub const QUOTE_WORDS_AFTER: usize = 3;
+
+/// Where something was first said.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quote {
+    /// What it counts as ("who is affected", "reckless fix").
+    pub counts_as: String,
+    /// The words, as transcribed, with a little context.
+    pub text: String,
+    /// Index of the first matched word in the transcript.
+    pub word: usize,
+    /// When the match starts, in ms, for a timed transcript.
+    pub at_ms: Option<u64>,
+}
+
+/// The evidence chosen for one dimension: per item, its hit if heard.
+pub type Chosen = Vec<Option<Hit>>;
+
+/// For each evidence item, its earliest hit that is not negated and does not overlap words
+/// already counted for an earlier item of the same dimension, nor the `blocked` spans (the clauses
+/// where a mistake against this dimension was said: in "push a patch straight to production" the
+/// patch is no credit). Exact matches are preferred; an item with none gets the fuzzy ones. A hit
+/// inside a longer hit of another item belongs to that one: "stack traces" is a log, not a trace.
+pub fn choose(index: &Index, items: &[Vec<Phrase>], blocked: &[(usize, usize)]) -> Chosen {
+    let all: Vec<Vec<Hit>> = items
+        .iter()
+        .map(|phrases| item_hits(index, phrases))
+        .collect();
+    let spans = Spans::new(&all);
+    let mut claimed: Vec<(usize, usize)> = blocked.to_vec();
+    let mut out = Vec::with_capacity(items.len());
+    for (item, hits) in all.iter().enumerate() {
+        let free = |h: &&Hit| {
+            !claimed.iter().any(|&(a, b)| h.first <= b && a <= h.last)
+                && !spans.inside_longer(item, h)
+        };
+        let best = hits.iter().find(free).copied();
+        if let Some(h) = best {
+            claimed.push((h.first, h.last));
+        }
+        out.push(best);
+    }
+    out
+}
+
+/// The clause around tokens `first..=last`: from the last break at or before `first` to the token
+/// before the next break after `last`.
+pub fn clause(tokens: &[Token], first: usize, last: usize) -> (usize, usize) {
+    let start = (1..=first)
+        .rev()
+        .find(|&i| tokens[i].brk != Break::None)
+        .unwrap_or(0);
+    let end = (last + 1..tokens.len())
+        .find(|&i| tokens[i].brk != Break::None)
+        .map_or(tokens.len(), |i| i);
+    (start, end.saturating_sub(1).max(last))
+}
+
+/// An item's usable hits in text order: exact ones, or fuzzy ones when there are none.
+fn item_hits(index: &Index, phrases: &[Phrase]) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = phrases.iter().flat_map(|p| index.find(p)).collect();
+    if hits.is_empty() {
+        hits = phrases.iter().flat_map(|p| index.find_fuzzy(p)).collect();
+    }
+    hits.retain(|h| h.modality != Modality::Negated);
+    hits.sort_by_key(|h| (h.first, h.last));
+    hits
+}
+
+/// Every hit of a dimension's items, sorted by start, to find the ones that contain another.
+struct Spans {
+    sorted: Vec<(usize, usize, usize)>,
+    longest: usize,
+}
+
+impl Spans {
+    /// Collects the hits of every item.
+    fn new(all: &[Vec<Hit>]) -> Spans {
+        let mut sorted: Vec<(usize, usize, usize)> = all
+            .iter()
+            .enumerate()
+            .flat_map(|(item, hits)| hits.iter().map(move |h| (h.first, h.last, item)))
+            .collect();
+        sorted.sort_unstable();
+        let longest = sorted.iter().map(|&(a, b, _)| b - a).max().unwrap_or(0);
+        Spans { sorted, longest }
+    }
+
+    /// Whether a longer hit of another item covers `h`. Only hits starting at most `longest` tokens
+    /// before `h` can, so the search stays local however long the answer is.
+    fn inside_longer(&self, item: usize, h: &Hit) -> bool {
+        let from = self
+            .sorted
+            .partition_point(|&(a, _, _)| a + self.longest < h.first);
+        self.sorted[from..]
+            .iter()
+            .take_while(|&&(a, _, _)| a <= h.first)
+            .any(|&(a, b, j)| j != item && h.last <= b && b - a > h.last - h.first)
+    }
+}
+
+/// Quotes a hit with a little context from its sentence.
+pub fn quote(spoken: &Spoken, hit: &Hit, counts_as: &str) -> Quote {
+    let words = &spoken.words;
+    let first = spoken.tokens[hit.first].word;
+    let last = spoken.tokens[hit.last]
+        .last_word
+        .min(words.len().saturating_sub(1));
+    let ends_sentence = |w: &str| {
+        w.trim_end_matches(['"', '\'', ')'])
+            .ends_with(['.', '?', '!'])
+    };
+    let mut from = first;
+    while from > 0 && first - from < QUOTE_WORDS_BEFORE && !ends_sentence(words[from - 1]) {
+        from -= 1;
+    }
+    let mut to = last;
+    while to + 1 < words.len() && to - last < QUOTE_WORDS_AFTER && !ends_sentence(words[to]) {
+        to += 1;
+    }
+    let text = words[from..=to].join(" ");
+    Quote {
+        counts_as: counts_as.to_string(),
+        text: text
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_string(),
+        word: first,
+        at_ms: spoken.start_ms(first),
+    }
+}
