@@ -78,7 +78,10 @@ pub fn measure(t: &Transcript, duration_ms: Option<u64>, voiced: Option<&[Span]>
         Some(spans) => pauses_from_audio(spans, first, last),
         None => pauses_from_words(t),
     };
-    let pause_ms = pauses.iter().map(Pause::duration_ms).fold(0u64, u64::saturating_add);
+    let pause_ms = pauses
+        .iter()
+        .map(Pause::duration_ms)
+        .fold(0u64, u64::saturating_add);
     let speaking_ms = last - first;
     Delivery {
         duration_ms,

@@ -73,7 +73,11 @@ fn push_split(out: &mut Vec<Chunk>, start_ms: u64, end_ms: u64, len: usize) {
 }
 
 /// Voiced audio at least this long after the last recognised word means Whisper stopped early.
-const MIN_SKIPPED_VOICE_MS: u64 = 300;
+const MIN_SKIPPED_VOICE_MS: u64 = 700;
+/// Whisper stops early after a long pause, so a retry needs at least this much silence between the
+/// last recognised word and the next voice. A shorter gap is a word-end estimate that came out a
+/// little early, and decoding from there again would transcribe the same words twice.
+const MIN_SKIP_GAP_MS: u64 = 1_000;
 
 /// Where the last kept word ends, in absolute ms: the DTW time of its last token when DTW ran.
 pub fn last_word_end(segments: &[RawSegment]) -> Option<u64> {
@@ -90,8 +94,17 @@ pub fn last_word_end(segments: &[RawSegment]) -> Option<u64> {
 /// The rest starts at the first voiced span after that point, so each retry moves forward.
 pub fn uncovered_rest(chunk: Chunk, covered_ms: u64, spans: &[Span]) -> Option<Chunk> {
     let chunk_end_ms = samples_to_ms(chunk.end);
+    // Where the voice around the last recognised word really stops: the word-end estimate can
+    // fall short of it, and only silence after this point counts as the pause Whisper stopped at.
+    let voice_end = spans
+        .iter()
+        .filter(|s| s.start_ms <= covered_ms)
+        .map(|s| s.end_ms)
+        .max()
+        .unwrap_or(covered_ms)
+        .max(covered_ms);
     let next = spans.iter().find(|s| {
-        s.start_ms > covered_ms
+        s.start_ms >= voice_end + MIN_SKIP_GAP_MS
             && s.start_ms < chunk_end_ms
             && voiced_after(spans, s.start_ms, chunk_end_ms) >= MIN_SKIPPED_VOICE_MS
     })?;

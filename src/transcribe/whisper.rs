@@ -215,22 +215,33 @@ fn assemble(
 ) -> Transcript {
     let mut all_words = Vec::new();
     let mut out_segments = Vec::new();
+    let mut counts = Vec::new();
     for seg in segments {
         let seg_words = words::from_tokens(&seg.tokens);
         if seg_words.is_empty() {
             continue;
         }
         // The text is rebuilt from the words so that it never holds what the words dropped, such
-        // as a lone dash Whisper sometimes writes before a segment.
+        // as a lone dash Whisper sometimes writes before a segment or a repetition loop.
         out_segments.push(Segment {
             text: join_words(&seg_words),
             start_ms: seg.start_ms,
             end_ms: seg.end_ms,
             no_speech_prob: seg.no_speech_prob,
         });
+        counts.push(seg_words.len());
         all_words.extend(seg_words);
     }
     words::refine_with_pauses(&mut all_words, spans, offset_ms, offset_ms + len_ms);
+    // Whisper stamps a segment to the end of its 30-second window even when the audio is shorter;
+    // the refined words say where each segment really starts and ends.
+    let mut first = 0;
+    for (seg, n) in out_segments.iter_mut().zip(counts) {
+        let own = &all_words[first..first + n];
+        seg.start_ms = own[0].start_ms;
+        seg.end_ms = own[n - 1].end_ms;
+        first += n;
+    }
     let text = join_words(&all_words);
     Transcript {
         text,

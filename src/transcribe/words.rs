@@ -44,7 +44,31 @@ pub fn from_tokens(tokens: &[RawToken]) -> Vec<Word> {
     if let Some((bytes, toks)) = current {
         words.extend(finish(&bytes, &toks));
     }
-    attach_punctuation(words)
+    drop_repeated_tail(attach_punctuation(words))
+}
+
+/// The shortest run of words treated as a repetition loop when it repeats back to back.
+const MIN_LOOP_WORDS: usize = 4;
+
+/// Removes a repetition loop: Whisper's decoder can run past the end of the speech and write the
+/// same words again ("... the on-call engineer. So, after that ... the on-call engineer."). A run of
+/// four or more words said twice in a row at the end of a segment is almost never real speech, so
+/// the copy goes. Shorter repeats ("I, I") are real restarts and stay.
+fn drop_repeated_tail(mut words: Vec<Word>) -> Vec<Word> {
+    let key = |w: &Word| {
+        w.text
+            .to_lowercase()
+            .replace(|c: char| !c.is_alphanumeric(), "")
+    };
+    loop {
+        let n = words.len();
+        let repeated = (MIN_LOOP_WORDS..=n / 2)
+            .find(|&k| (0..k).all(|i| key(&words[n - k + i]) == key(&words[n - 2 * k + i])));
+        match repeated {
+            Some(k) => words.truncate(n - k),
+            None => return words,
+        }
+    }
 }
 
 /// A "word" of punctuation alone (Whisper's " -" or " ...") is not a word: it joins the word before
@@ -149,6 +173,23 @@ mod tests {
         let texts: Vec<_> = w.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["rollback,", "then"]);
         assert_eq!(w[0].end_ms, 660);
+    }
+
+    #[test]
+    fn a_repetition_loop_at_the_end_is_cut_and_restarts_stay() {
+        let toks: Vec<RawToken> = [
+            "So", "we", "added", "an", "alert.", "So", "we", "added", "an", "alert.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| tok(&format!(" {w}"), 100 * i as u64, None))
+        .collect();
+        assert_eq!(from_tokens(&toks).len(), 5);
+        let restart: Vec<RawToken> = ["I,", "I", "rolled", "back"]
+            .iter()
+            .map(|w| tok(&format!(" {w}"), 100, None))
+            .collect();
+        assert_eq!(from_tokens(&restart).len(), 4);
     }
 
     #[test]
