@@ -92,7 +92,13 @@ fn finish(bytes: &[u8], toks: &[&RawToken]) -> Option<Word> {
         return None;
     }
     let first = toks.first()?;
-    let last = toks.last()?;
+    // Trailing punctuation is aligned with the pause after the word, not with the word: a comma's
+    // time lands where the next word starts. The word ends with its last token that has letters.
+    let last = toks
+        .iter()
+        .rev()
+        .find(|t| t.text.iter().any(u8::is_ascii_alphanumeric) || t.text.iter().any(|b| *b >= 0x80))
+        .or(toks.last())?;
     let confidence = toks.iter().map(|t| t.prob).sum::<f32>() / toks.len() as f32;
     Some(Word {
         text,
@@ -172,7 +178,10 @@ mod tests {
         ]);
         let texts: Vec<_> = w.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["rollback,", "then"]);
-        assert_eq!(w[0].end_ms, 660);
+        assert_eq!(
+            w[0].end_ms, 650,
+            "the comma's time is the pause's, not the word's"
+        );
     }
 
     #[test]
