@@ -15,7 +15,8 @@ say() { printf 'provision: %s\n' "$*" >&2; }
 
 cd "$here/.."
 cargo build --release --quiet
-rehearse=(./target/release/rehearse --quiet)
+# Cargo builds into $CARGO_TARGET_DIR when it is set, so look for the binary there too.
+rehearse=("${CARGO_TARGET_DIR:-target}/release/rehearse" --quiet)
 
 if [ -f "$target" ] && "${rehearse[@]}" models path "$target" >/dev/null 2>&1; then
   say "$target is already here"
