@@ -88,9 +88,16 @@ impl WhisperEngine {
     ) -> Result<Vec<RawSegment>, TranscribeError> {
         let mut params = full_params(&self.opts);
         params.set_audio_ctx(audio_ctx(samples.len()));
+        let started = std::time::Instant::now();
         self.state
             .full(params, samples)
             .map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        tracing::debug!(
+            offset_ms,
+            audio_ms = samples_to_ms(samples.len()),
+            took_ms = started.elapsed().as_millis() as u64,
+            "decoded a chunk"
+        );
         let mut out = Vec::new();
         for seg in self.state.as_iter() {
             let mut tokens = Vec::new();
