@@ -46,6 +46,8 @@ pub struct Resampler16k {
     /// Input not yet handed to the resampler, always shorter than one chunk between calls.
     pending: Vec<f32>,
     out: Vec<f32>,
+    /// Output already handed out by [`Resampler16k::take`].
+    taken: usize,
 }
 
 impl Resampler16k {
@@ -63,6 +65,7 @@ impl Resampler16k {
             stage,
             pending,
             out,
+            taken: 0,
         })
     }
 
@@ -94,9 +97,15 @@ impl Resampler16k {
         Ok(())
     }
 
-    /// Flushes the resampler and returns all the 16 kHz output.
+    /// Hands out the 16 kHz output produced so far, for callers that consume it as it comes.
+    pub fn take(&mut self) -> Vec<f32> {
+        self.taken += self.out.len();
+        std::mem::take(&mut self.out)
+    }
+
+    /// Flushes the resampler and returns the 16 kHz output not yet taken.
     pub fn finish(mut self) -> Result<Vec<f32>, ResampleError> {
-        let expected = output_len(self.input_frames, self.rate);
+        let expected = output_len(self.input_frames, self.rate).saturating_sub(self.taken);
         if let Some(stage) = self.stage.as_mut() {
             if !self.pending.is_empty() {
                 stage.run(&self.pending, Some(self.pending.len()), &mut self.out)?;
@@ -344,6 +353,21 @@ mod tests {
         let pieces = r.finish().unwrap();
         assert_eq!(pieces.len(), whole.len());
         assert!(pieces.iter().zip(&whole).all(|(a, b)| (a - b).abs() < 1e-5));
+    }
+
+    #[test]
+    fn output_taken_as_it_comes_adds_up_to_the_whole() {
+        let x = sine(48_000, 1.0, 440.0, 0.5);
+        let whole = to_16k(&x, 48_000).unwrap();
+        let mut r = Resampler16k::new(48_000).unwrap();
+        let mut taken = Vec::new();
+        for piece in x.chunks(480) {
+            r.push(piece).unwrap();
+            taken.extend(r.take());
+        }
+        taken.extend(r.finish().unwrap());
+        assert_eq!(taken.len(), whole.len());
+        assert!(taken.iter().zip(&whole).all(|(a, b)| (a - b).abs() < 1e-5));
     }
 
     #[test]
