@@ -28,8 +28,19 @@ pub struct Cli {
 /// The modes of rehearse.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Answer a question out loud against the clock; see the transcript and score the moment you stop.
+    Practice(PracticeArgs),
     /// Transcribe and measure a recorded answer (WAV, MP3, FLAC, Ogg/Vorbis, M4A/AAC) or a .txt transcript.
     Score(ScoreArgs),
+    /// List audio input devices, or test one with a live level meter.
+    Devices {
+        /// Show a level meter for 5 seconds from this device (default: the system's default input).
+        #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+        test: Option<String>,
+        /// Output format of the list.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
     /// List the interview questions rehearse can judge answers against.
     Questions {
         /// Output format.
@@ -56,6 +67,44 @@ pub struct ScoreArgs {
     /// The question the answer is judged against (see `rehearse questions`); default: the config's.
     #[arg(long, short = 'Q', value_name = "ID")]
     pub question: Option<String>,
+    #[command(flatten)]
+    pub whisper: WhisperArgs,
+}
+
+/// Arguments of `rehearse practice`.
+#[derive(Debug, Args)]
+pub struct PracticeArgs {
+    /// The question to answer (see `rehearse questions`); default: the config's.
+    #[arg(long, short = 'Q', value_name = "ID")]
+    pub question: Option<String>,
+    /// How long the answer should be: 90s, 2m or any duration such as 1m45s; default: the config's.
+    #[arg(long, short = 't', value_name = "DURATION")]
+    pub target: Option<crate::units::Duration>,
+    /// Where recording stops, past the target; default: the target plus the config's hard_cap_percent.
+    #[arg(long, value_name = "DURATION")]
+    pub hard_cap: Option<crate::units::Duration>,
+    /// End the answer after this much silence (3s if no value), never before half the target.
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "3s")]
+    pub silence_end: Option<crate::units::Duration>,
+    /// The drill: answer first as the 90-second version, then as the 2-minute version, then compare.
+    #[arg(long)]
+    pub versions: bool,
+    /// Play this recording instead of using the microphone, as if spoken live (repeat it to give
+    /// each answer of --versions its own recording).
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: Vec<PathBuf>,
+    /// With --input: play this many times faster than real time (0: as fast as possible).
+    #[arg(long, value_name = "N", default_value_t = 1.0, requires = "input")]
+    pub speed: f64,
+    /// The input device, by name as `rehearse devices` lists it; default: the config's, else the system's.
+    #[arg(long, short = 'd', value_name = "NAME", conflicts_with = "input")]
+    pub device: Option<String>,
+    /// Print plain progress lines instead of the full-screen view, even in a terminal.
+    #[arg(long)]
+    pub plain: bool,
+    /// Format of the results printed at the end.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
     #[command(flatten)]
     pub whisper: WhisperArgs,
 }

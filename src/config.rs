@@ -24,6 +24,36 @@ pub struct Config {
     pub output: OutputConfig,
     /// The question bank.
     pub questions: QuestionsConfig,
+    /// Live practice.
+    pub practice: PracticeConfig,
+}
+
+/// `[practice]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PracticeConfig {
+    /// How long an answer should be.
+    pub target: Duration,
+    /// How far past the target recording goes on, in per cent of the target.
+    pub hard_cap_percent: u32,
+    /// End an answer after this much silence; empty: off.
+    pub silence_end: String,
+    /// The input device; empty: the system default.
+    pub device: String,
+    /// Where sessions are kept; empty: `sessions/` in the data directory.
+    pub sessions_dir: String,
+}
+
+impl Default for PracticeConfig {
+    fn default() -> Self {
+        PracticeConfig {
+            target: Duration::from_secs(90),
+            hard_cap_percent: 50,
+            silence_end: String::new(),
+            device: String::new(),
+            sessions_dir: String::new(),
+        }
+    }
 }
 
 /// `[questions]`

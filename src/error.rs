@@ -60,6 +60,17 @@ pub enum Error {
         /// The ids there are.
         known: String,
     },
+    /// A practice session.
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
+    /// A recording given with `--input` that cannot be used.
+    #[error("{path} {problem}")]
+    Input {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// Writing the result failed.
     #[error("cannot write the result: {0}")]
     Output(#[source] std::io::Error),

@@ -24,6 +24,7 @@ pub mod models;
 pub mod questions;
 pub mod report;
 pub mod score;
+pub mod session;
 pub mod settings;
 pub mod transcribe;
 pub mod units;

@@ -33,6 +33,23 @@ pub struct Settings {
     pub default_question: String,
     /// The user's own question files, if the folder exists.
     pub questions_dir: Option<PathBuf>,
+    /// Live practice.
+    pub practice: PracticeSettings,
+}
+
+/// Live practice settings, from the config file (flags are applied by `rehearse practice` itself).
+#[derive(Debug, Clone)]
+pub struct PracticeSettings {
+    /// How long an answer should be.
+    pub target: std::time::Duration,
+    /// How far past the target recording goes on, in per cent.
+    pub hard_cap_percent: u32,
+    /// End after this much silence; `None`: off.
+    pub silence_end: Option<std::time::Duration>,
+    /// The input device; `None`: the default.
+    pub device: Option<String>,
+    /// Where session folders go.
+    pub sessions_dir: PathBuf,
 }
 
 /// Speech recognition settings.
@@ -95,8 +112,70 @@ impl Settings {
             format: format.unwrap_or(config.output.format),
             default_question: config.questions.default.trim().to_string(),
             questions_dir: questions_dir(&config),
+            practice: practice_settings(&config)?,
         })
     }
+}
+
+/// The shortest and longest answer targets accepted.
+pub const TARGET_RANGE: (u64, u64) = (10, 30 * 60);
+
+fn practice_settings(config: &Config) -> Result<PracticeSettings, SettingsError> {
+    let p = &config.practice;
+    let target = std::time::Duration::from_millis(p.target.as_millis());
+    check_target(target, "practice.target")?;
+    if p.hard_cap_percent > 200 {
+        return Err(value_error(
+            "practice.hard_cap_percent",
+            format!("must be 0 to 200, not {}", p.hard_cap_percent),
+        ));
+    }
+    let silence_end = match p.silence_end.trim() {
+        "" | "off" => None,
+        text => {
+            let d: crate::units::Duration = text
+                .parse()
+                .map_err(|e| value_error("practice.silence_end", format!("{e}")))?;
+            Some(check_silence_end(d, "practice.silence_end")?)
+        }
+    };
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    Ok(PracticeSettings {
+        target,
+        hard_cap_percent: p.hard_cap_percent,
+        silence_end,
+        device: non_empty(&p.device),
+        sessions_dir: non_empty(&p.sessions_dir)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir().join("sessions")),
+    })
+}
+
+/// Checks an answer target; `key` names the setting in the error.
+pub fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), SettingsError> {
+    let (lo, hi) = TARGET_RANGE;
+    if target.as_secs() < lo || target.as_secs() > hi {
+        return Err(value_error(
+            key,
+            format!("must be between {lo}s and {}m", hi / 60),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a silence end; `key` names the setting in the error.
+pub fn check_silence_end(
+    d: crate::units::Duration,
+    key: &'static str,
+) -> Result<std::time::Duration, SettingsError> {
+    let d = std::time::Duration::from_millis(d.as_millis());
+    if d < crate::session::clock::MIN_SILENCE_END {
+        return Err(value_error(
+            key,
+            "must be at least 3s: shorter silences are breaths, not the end of an answer".into(),
+        ));
+    }
+    Ok(d)
 }
 
 fn transcribe_settings(

@@ -7,7 +7,9 @@
 //! ever held in memory, and [`vad`] marks the voiced regions and the pauses between them. Every
 //! failure is an [`AudioError`] whose message is one sentence naming the file, fit to show a user.
 
+pub mod capture;
 pub mod decode;
+pub mod recorder;
 pub mod resample;
 pub mod vad;
 

@@ -1,6 +1,7 @@
 //! The commands: each turns resolved settings into work and prints its result. `run` dispatches.
 
 mod models;
+mod practice;
 mod questions;
 mod score;
 
@@ -13,6 +14,12 @@ use crate::settings::Settings;
 /// Runs the command the user asked for.
 pub fn run(cli: &Cli) -> Result<(), Error> {
     match &cli.command {
+        Command::Practice(args) => {
+            let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
+            let text = practice::run(&settings, args, cli.quiet)?;
+            print(&text)
+        }
+        Command::Devices { .. } => Ok(()),
         Command::Score(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
             let report = score::run(&settings, &args.file, args.question.as_deref())?;
@@ -26,6 +33,39 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             let settings = Settings::resolve(cli, None, None)?;
             models::run(&settings, action, cli.quiet)
         }
+    }
+}
+
+/// The question named `id`, else the configured default; an unknown id lists the known ones.
+fn find_question<'a>(
+    bank: &'a crate::questions::Bank,
+    id: Option<&str>,
+    settings: &Settings,
+) -> Result<&'a crate::questions::Question, Error> {
+    let id = id.unwrap_or(&settings.default_question);
+    bank.get(id).ok_or_else(|| Error::UnknownQuestion {
+        id: id.to_string(),
+        known: bank
+            .all()
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// Whisper settings for a resolved model file.
+fn whisper_options(
+    settings: &Settings,
+    model: &std::path::Path,
+) -> crate::transcribe::WhisperOptions {
+    let t = &settings.transcribe;
+    crate::transcribe::WhisperOptions {
+        model: model.to_path_buf(),
+        language: t.language.clone(),
+        threads: t.threads,
+        initial_prompt: t.initial_prompt.clone(),
+        beam_size: t.beam_size,
     }
 }
 

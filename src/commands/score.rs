@@ -10,7 +10,7 @@ use crate::questions::Bank;
 use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
 use crate::score;
 use crate::settings::Settings;
-use crate::transcribe::{Transcriber, Transcript, WhisperEngine, WhisperOptions};
+use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
 
 /// File endings read as plain-text transcripts rather than recordings.
 const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
@@ -19,16 +19,7 @@ const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
 pub fn run(settings: &Settings, file: &Path, question: Option<&str>) -> Result<ScoreReport, Error> {
     // The question is looked up first, so a typo costs nothing and never a transcription.
     let bank = Bank::load(settings.questions_dir.as_deref())?;
-    let id = question.unwrap_or(&settings.default_question);
-    let question = bank.get(id).ok_or_else(|| Error::UnknownQuestion {
-        id: id.to_string(),
-        known: bank
-            .all()
-            .iter()
-            .map(|q| q.id.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    })?;
+    let question = super::find_question(&bank, question, settings)?;
     let is_text = file
         .extension()
         .and_then(|e| e.to_str())
@@ -105,7 +96,7 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
     }
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
-    let mut engine = WhisperEngine::load(whisper_options(settings, &model_path))?;
+    let mut engine = WhisperEngine::load(super::whisper_options(settings, &model_path))?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "loaded {}",
@@ -137,15 +128,4 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
         delivery,
         notes: Vec::new(),
     })
-}
-
-fn whisper_options(settings: &Settings, model: &Path) -> WhisperOptions {
-    let t = &settings.transcribe;
-    WhisperOptions {
-        model: model.to_path_buf(),
-        language: t.language.clone(),
-        threads: t.threads,
-        initial_prompt: t.initial_prompt.clone(),
-        beam_size: t.beam_size,
-    }
 }

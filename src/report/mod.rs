@@ -5,6 +5,7 @@
 
 mod markdown;
 mod text;
+pub mod tui;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,8 +6,12 @@
 //! into segments. Tests and later stages swap in their own implementation of the trait.
 
 pub mod guard;
+pub mod incremental;
 pub mod whisper;
 mod words;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -114,4 +118,16 @@ pub trait Transcriber: Send {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError>;
+
+    /// Like [`Transcriber::transcribe`], but gives up soon after `stop` becomes true and returns
+    /// `None`. Engines that cannot stop early finish the work.
+    fn transcribe_until(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
+        let t = self.transcribe(samples, offset_ms)?;
+        Ok((!stop.load(Ordering::Relaxed)).then_some(t))
+    }
 }

@@ -7,7 +7,8 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 
 use whisper_rs::{
     DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
@@ -81,17 +82,32 @@ impl WhisperEngine {
     }
 
     /// Decodes one chunk of at most 30 seconds and returns its tokens with absolute times.
+    /// `None` when `stop` was raised while it ran.
     fn decode_chunk(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
-    ) -> Result<Vec<RawSegment>, TranscribeError> {
+        stop: Option<&Arc<AtomicBool>>,
+    ) -> Result<Option<Vec<RawSegment>>, TranscribeError> {
         let mut params = full_params(&self.opts);
         params.set_audio_ctx(audio_ctx(samples.len()));
+        if let Some(stop) = stop {
+            // whisper-rs 0.16's `set_abort_callback_safe` hands whisper.cpp a pointer to a boxed
+            // trait object but reads it back as the bare closure type, which is undefined
+            // behaviour (we saw spurious aborts), so the raw hook is used with a plain flag.
+            // SAFETY: the flag outlives `full` below (the caller holds the Arc), and
+            // `stop_requested` only reads it atomically.
+            unsafe {
+                params.set_abort_callback(Some(stop_requested));
+                params.set_abort_callback_user_data(Arc::as_ptr(stop) as *mut std::ffi::c_void);
+            }
+        }
         let started = std::time::Instant::now();
-        self.state
-            .full(params, samples)
-            .map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        let result = self.state.full(params, samples);
+        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Ok(None);
+        }
+        result.map_err(|e| TranscribeError::Engine(e.to_string()))?;
         tracing::debug!(
             offset_ms,
             audio_ms = samples_to_ms(samples.len()),
@@ -128,7 +144,50 @@ impl WhisperEngine {
                 tokens,
             });
         }
-        Ok(out)
+        Ok(Some(out))
+    }
+
+    /// Transcribes chunk by chunk; `None` when `stop` was raised.
+    fn run(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: Option<&Arc<AtomicBool>>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
+        let spans = vad::speech_spans(samples, &vad::VadParams::default());
+        if spans.is_empty() || vad::is_silent(samples) {
+            return Ok(Some(Transcript {
+                timed: true,
+                ..Transcript::default()
+            }));
+        }
+        let mut segments = Vec::new();
+        let mut queue: VecDeque<Chunk> = guard::chunks(samples.len(), &spans).into();
+        while let Some(chunk) = queue.pop_front() {
+            let chunk_offset = offset_ms + samples_to_ms(chunk.start);
+            let Some(raw) =
+                self.decode_chunk(&samples[chunk.start..chunk.end], chunk_offset, stop)?
+            else {
+                return Ok(None);
+            };
+            let kept = guard::keep_real_speech(raw, &spans, offset_ms);
+            let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
+            segments.extend(kept);
+            // Whisper sometimes ends a window early, after a long pause: decode what it left out.
+            if let Some(rest) = covered_ms.and_then(|c| guard::uncovered_rest(chunk, c, &spans)) {
+                tracing::debug!(
+                    from_ms = samples_to_ms(rest.start),
+                    "decoding speech Whisper skipped"
+                );
+                queue.push_front(rest);
+            }
+        }
+        Ok(Some(assemble(
+            segments,
+            &spans,
+            offset_ms,
+            samples_to_ms(samples.len()),
+        )))
     }
 }
 
@@ -165,36 +224,16 @@ impl Transcriber for WhisperEngine {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError> {
-        let spans = vad::speech_spans(samples, &vad::VadParams::default());
-        if spans.is_empty() || vad::is_silent(samples) {
-            return Ok(Transcript {
-                timed: true,
-                ..Transcript::default()
-            });
-        }
-        let mut segments = Vec::new();
-        let mut queue: VecDeque<Chunk> = guard::chunks(samples.len(), &spans).into();
-        while let Some(chunk) = queue.pop_front() {
-            let chunk_offset = offset_ms + samples_to_ms(chunk.start);
-            let raw = self.decode_chunk(&samples[chunk.start..chunk.end], chunk_offset)?;
-            let kept = guard::keep_real_speech(raw, &spans, offset_ms);
-            let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
-            segments.extend(kept);
-            // Whisper sometimes ends a window early, after a long pause: decode what it left out.
-            if let Some(rest) = covered_ms.and_then(|c| guard::uncovered_rest(chunk, c, &spans)) {
-                tracing::debug!(
-                    from_ms = samples_to_ms(rest.start),
-                    "decoding speech Whisper skipped"
-                );
-                queue.push_front(rest);
-            }
-        }
-        Ok(assemble(
-            segments,
-            &spans,
-            offset_ms,
-            samples_to_ms(samples.len()),
-        ))
+        Ok(self.run(samples, offset_ms, None)?.unwrap_or_default())
+    }
+
+    fn transcribe_until(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
+        self.run(samples, offset_ms, Some(stop))
     }
 }
 
@@ -290,6 +329,14 @@ fn bad_model(path: &Path, reason: impl std::fmt::Display) -> TranscribeError {
         path: path.display().to_string(),
         reason: reason.to_string(),
     }
+}
+
+/// whisper.cpp's abort hook: true once the flag behind `flag` is raised. whisper.cpp asks after
+/// the encoder and after each decoder step, so a decode stops within a fraction of a second.
+unsafe extern "C" fn stop_requested(flag: *mut std::ffi::c_void) -> bool {
+    // SAFETY: `decode_chunk` passes a pointer to an `AtomicBool` that lives until `full` returns.
+    let flag = unsafe { &*(flag as *const AtomicBool) };
+    flag.load(Ordering::Relaxed)
 }
 
 /// Sends whisper.cpp's and ggml's log lines to `tracing` instead of stderr, once per process.

@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod models;
+mod practice;
 mod score;
 mod util;

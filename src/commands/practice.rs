@@ -1,0 +1,141 @@
+//! `rehearse practice`: live answers against the clock, scored the moment they end.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::Error;
+use crate::cli::PracticeArgs;
+use crate::config::Format;
+use crate::models::{self, inspect};
+use crate::questions::Bank;
+use crate::report::ModelUsed;
+use crate::session::SessionError;
+use crate::session::clock::Clock;
+use crate::session::practice::{self, Practice, PracticeOptions};
+use crate::session::screen::{PlainScreen, Screen};
+use crate::session::versions;
+use crate::settings::{self, Settings};
+use crate::transcribe::WhisperEngine;
+
+/// Runs a practice session and returns what to print at the end.
+pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<String, Error> {
+    let bank = Bank::load(settings.questions_dir.as_deref())?;
+    let question = super::find_question(&bank, args.question.as_deref(), settings)?;
+    let clock = clock(settings, args)?;
+    for input in &args.input {
+        check_input(input)?;
+    }
+    if !(0.0..=100.0).contains(&args.speed) || args.speed.is_nan() {
+        return Err(Error::Settings(settings::SettingsError::Value {
+            key: "--speed",
+            problem: format!("must be between 0 and 100, not {}", args.speed),
+        }));
+    }
+    // The model is loaded before anyone speaks, so a missing one costs no answer.
+    let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
+    let info = inspect::inspect(&model_path)?;
+    let engine = WhisperEngine::load(super::whisper_options(settings, &model_path))?;
+    let opts = PracticeOptions {
+        clock,
+        versions: args.versions,
+        inputs: args.input.clone(),
+        speed: args.speed,
+        device: args
+            .device
+            .clone()
+            .or_else(|| settings.practice.device.clone()),
+        sessions_dir: settings.practice.sessions_dir.clone(),
+        limits: settings.audio.clone(),
+        model: Some(ModelUsed {
+            name: info.name(),
+            path: model_path.display().to_string(),
+        }),
+    };
+    let mut screen = screen(args, quiet)?;
+    let result = practice::run(question, &opts, Box::new(engine), screen.as_mut());
+    // The full-screen view must be gone before anything is printed.
+    drop(screen);
+    match result {
+        Ok(session) => Ok(render(&session, settings.format)),
+        Err(SessionError::Interrupted { answer, source }) => {
+            let text = answer.report.render(Format::Text);
+            let _ = super::print(&text);
+            Err(Error::Session(SessionError::Interrupted { answer, source }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer clock from flags over config.
+fn clock(settings: &Settings, args: &PracticeArgs) -> Result<Clock, Error> {
+    let p = &settings.practice;
+    let target = args
+        .target
+        .map_or(p.target, |t| Duration::from_millis(t.as_millis()));
+    settings::check_target(target, "--target")?;
+    let mut clock = Clock::new(target, p.hard_cap_percent);
+    if let Some(cap) = args.hard_cap {
+        let cap = Duration::from_millis(cap.as_millis());
+        if cap < target {
+            return Err(Error::Settings(settings::SettingsError::Value {
+                key: "--hard-cap",
+                problem: format!(
+                    "must not be shorter than the target ({} s)",
+                    target.as_secs()
+                ),
+            }));
+        }
+        clock.hard_cap = cap;
+    }
+    clock.silence_end = match args.silence_end {
+        Some(d) => Some(settings::check_silence_end(d, "--silence-end")?),
+        None => p.silence_end,
+    };
+    Ok(clock)
+}
+
+fn check_input(path: &Path) -> Result<(), Error> {
+    let problem = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "is a directory, not a recording",
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+        Err(_) => "cannot be read",
+    };
+    Err(Error::Input {
+        path: path.display().to_string(),
+        problem,
+    })
+}
+
+fn screen(_args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
+    Ok(Box::new(PlainScreen::new(quiet)))
+}
+
+/// What is printed when the session ends.
+fn render(session: &Practice, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(session).expect("a session serialises");
+            s.push('\n');
+            s
+        }
+        Format::Text | Format::Markdown => {
+            let mut out = String::new();
+            for round in &session.rounds {
+                if session.rounds.len() > 1 {
+                    out += &format!("\n== {} ==\n\n", round.label);
+                }
+                out += &round.answer.report.render(format);
+            }
+            if let Some(c) = &session.comparison {
+                out += "\n";
+                out += &versions::render_text(c);
+            }
+            if session.quit && session.rounds.is_empty() {
+                out += "Quit before the end of the answer; nothing was scored.\n";
+            }
+            out += &format!("\nSession saved in {}\n", session.session_dir.display());
+            out
+        }
+    }
+}

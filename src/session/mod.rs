@@ -1,0 +1,77 @@
+//! Live practice: one question answered out loud against the clock, transcribed while it is spoken,
+//! scored the moment it ends.
+//!
+//! [`source`] gives 16 kHz audio from the microphone or from a recording played at speaking pace,
+//! [`clock`] says where the answer stands against its target, [`store`] keeps each answer on disk,
+//! [`screen`] shows progress (the full-screen view or plain lines), [`answer`] runs one answer from
+//! the first sample to its report, and [`practice`] strings answers into a session: one answer, or
+//! the 90-second then 2-minute drill of `--versions` with its comparison ([`versions`]).
+//!
+//! The order of work protects the answer: every block of audio is written to the answer's WAV file
+//! before anything else sees it, and the file is finished before transcription results are awaited,
+//! so no failure later in the pipeline can cost the recording.
+
+pub mod answer;
+pub mod clock;
+pub mod practice;
+pub mod screen;
+pub mod source;
+pub mod store;
+pub mod versions;
+
+use std::path::PathBuf;
+
+use crate::audio::AudioError;
+use crate::audio::capture::CaptureError;
+use crate::audio::recorder::RecordError;
+use crate::transcribe::TranscribeError;
+
+/// What stops a practice session. Each message names what failed and says what was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The recording given with `--input` cannot be read.
+    #[error(transparent)]
+    Input(#[from] AudioError),
+    /// The microphone failed or is missing.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The answer could not be written to disk.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// Transcription failed after the audio was saved.
+    #[error("transcribing the answer failed; its audio is kept in {}", audio.display())]
+    Transcribe {
+        /// The answer's WAV file.
+        audio: PathBuf,
+        /// What whisper reported.
+        #[source]
+        source: TranscribeError,
+    },
+    /// The session folder or a result file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Store {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Nothing was recognised in the answer.
+    #[error("no speech was recognised in the answer; its audio is kept in {}", audio.display())]
+    NoSpeech {
+        /// The answer's WAV file.
+        audio: PathBuf,
+    },
+    /// The audio source failed mid-answer; what was recorded before was transcribed and scored.
+    #[error("the answer was cut short, and what was recorded is kept in {}", answer.audio.display())]
+    Interrupted {
+        /// The answer as far as it went.
+        answer: Box<answer::Answer>,
+        /// What failed.
+        #[source]
+        source: Box<SessionError>,
+    },
+    /// The terminal could not be drawn on or read from.
+    #[error("the terminal failed: {0}")]
+    Terminal(#[source] std::io::Error),
+}

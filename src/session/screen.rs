@@ -1,0 +1,208 @@
+//! What the speaker sees during an answer: the full-screen view, or plain progress lines.
+//!
+//! The session fills in one [`LiveView`] and hands it to a [`Screen`] several times a second; the
+//! screen decides what to draw. [`PlainScreen`] is for pipes, CI and `--plain`: it prints a line to
+//! standard error when something changes (a clock milestone, newly settled words, a rubric point
+//! covered) and takes commands as lines on standard input (an empty line finishes the answer, `q`
+//! quits keeping the audio, `r` retries), so the report on standard output stays clean.
+
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
+
+use super::SessionError;
+use super::clock::mmss;
+use crate::report::tui::{Key, LiveView, Phase};
+
+/// Something that shows a live answer and reads the speaker's keys.
+pub trait Screen {
+    /// Shows the current state.
+    fn show(&mut self, view: &LiveView) -> Result<(), SessionError>;
+    /// Waits up to `timeout` for a key; `None` when none came.
+    fn key(&mut self, timeout: Duration) -> Result<Option<Key>, SessionError>;
+    /// Shows a finished answer's report and waits until the speaker moves on, returning the key
+    /// that did it (`None`: no choice, go on).
+    fn report(&mut self, view: &mut LiveView) -> Result<Option<Key>, SessionError>;
+}
+
+/// Progress as plain lines on standard error; commands as lines on standard input.
+pub struct PlainScreen {
+    quiet: bool,
+    keys: Receiver<Key>,
+    said_question: bool,
+    status: String,
+    settled_chars: usize,
+    covered: HashSet<String>,
+    last_tick: Option<u64>,
+}
+
+/// Seconds between clock lines.
+const TICK_SECS: u64 = 15;
+
+impl PlainScreen {
+    /// A plain screen; `quiet` prints nothing but the report.
+    pub fn new(quiet: bool) -> PlainScreen {
+        PlainScreen {
+            quiet,
+            keys: stdin_keys(),
+            said_question: false,
+            status: String::new(),
+            settled_chars: 0,
+            covered: HashSet::new(),
+            last_tick: None,
+        }
+    }
+
+    /// The lines that tell what changed since the last view.
+    fn changes(&mut self, view: &LiveView) -> Vec<String> {
+        let mut lines = Vec::new();
+        if !self.said_question {
+            self.said_question = true;
+            lines.push(format!("{}\n  {}", view.title, view.question));
+            let keys: Vec<String> = view.keys.iter().map(|(k, a)| format!("{k}: {a}")).collect();
+            lines.push(format!("  ({})", keys.join(", ")));
+        }
+        if view.status != self.status && !view.status.is_empty() {
+            self.status = view.status.clone();
+            lines.push(format!("[{}] {}", mmss(view.elapsed), view.status));
+        }
+        let tick = view.elapsed.as_secs() / TICK_SECS;
+        if view.phase == Phase::Recording && self.last_tick != Some(tick) {
+            self.last_tick = Some(tick);
+            if tick > 0 {
+                lines.push(format!("[{}] recording", mmss(view.elapsed)));
+            }
+        }
+        if view.transcript.len() > self.settled_chars {
+            let new = view
+                .transcript
+                .get(self.settled_chars..)
+                .unwrap_or("")
+                .trim();
+            self.settled_chars = view.transcript.len();
+            if !new.is_empty() {
+                lines.push(format!("[{}] heard: {new}", mmss(view.elapsed)));
+            }
+        }
+        for item in view.checklist.iter().filter(|i| i.covered) {
+            if self.covered.insert(item.label.clone()) {
+                lines.push(format!("[{}] covered: {}", mmss(view.elapsed), item.label));
+            }
+        }
+        lines
+    }
+}
+
+impl Screen for PlainScreen {
+    fn show(&mut self, view: &LiveView) -> Result<(), SessionError> {
+        let lines = self.changes(view);
+        if self.quiet || lines.is_empty() {
+            return Ok(());
+        }
+        let mut err = std::io::stderr().lock();
+        for line in lines {
+            // Progress is a courtesy; a closed stderr must not stop the answer.
+            let _ = writeln!(err, "{line}");
+        }
+        Ok(())
+    }
+
+    fn key(&mut self, timeout: Duration) -> Result<Option<Key>, SessionError> {
+        match self.keys.recv_timeout(timeout) {
+            Ok(k) => Ok(Some(k)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            // Standard input is closed: there will be no keys, so wait out the time quietly.
+            Err(RecvTimeoutError::Disconnected) => {
+                thread::sleep(timeout);
+                Ok(None)
+            }
+        }
+    }
+
+    fn report(&mut self, view: &mut LiveView) -> Result<Option<Key>, SessionError> {
+        // The report itself goes to standard output with the session's other results.
+        self.show(view)?;
+        *self = PlainScreen {
+            keys: std::mem::replace(&mut self.keys, mpsc::channel().1),
+            ..PlainScreen::new(self.quiet)
+        };
+        Ok(None)
+    }
+}
+
+/// Reads standard input on its own thread and turns each line into a key.
+fn stdin_keys() -> Receiver<Key> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = thread::Builder::new()
+        .name("stdin-keys".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line_key(&line)).is_err() {
+                    return;
+                }
+            }
+        });
+    // Without the thread there are no keys; answers still end at the end of input or the cap.
+    drop(spawned);
+    rx
+}
+
+/// The key a line of input stands for.
+pub fn line_key(line: &str) -> Key {
+    match line.trim().to_ascii_lowercase().as_str() {
+        "" | "f" | "finish" | "done" => Key::Finish,
+        "q" | "quit" => Key::Quit,
+        "r" | "retry" => Key::Retry,
+        _ => Key::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tui::CheckItem;
+
+    fn screen() -> PlainScreen {
+        PlainScreen {
+            quiet: false,
+            keys: mpsc::channel().1,
+            said_question: true,
+            status: String::new(),
+            settled_chars: 0,
+            covered: HashSet::new(),
+            last_tick: Some(0),
+        }
+    }
+
+    #[test]
+    fn lines_of_input_are_keys() {
+        assert_eq!(line_key(""), Key::Finish);
+        assert_eq!(line_key(" q "), Key::Quit);
+        assert_eq!(line_key("R"), Key::Retry);
+        assert_eq!(line_key("what"), Key::Other);
+    }
+
+    #[test]
+    fn only_what_changed_is_printed() {
+        let mut s = screen();
+        let mut v = LiveView {
+            phase: Phase::Recording,
+            transcript: "first words".into(),
+            checklist: vec![CheckItem {
+                label: "Impact".into(),
+                covered: true,
+            }],
+            ..LiveView::default()
+        };
+        let lines = s.changes(&v);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].ends_with("heard: first words"));
+        assert!(lines[1].ends_with("covered: Impact"));
+        assert!(s.changes(&v).is_empty());
+        v.transcript.push_str(" and more");
+        assert!(s.changes(&v)[0].ends_with("heard: and more"));
+    }
+}
