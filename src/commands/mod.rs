@@ -1,5 +1,6 @@
 //! The commands: each turns resolved settings into work and prints its result. `run` dispatches.
 
+mod devices;
 mod models;
 mod practice;
 mod questions;
@@ -19,7 +20,14 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             let text = practice::run(&settings, args, cli.quiet)?;
             print(&text)
         }
-        Command::Devices { .. } => Ok(()),
+        Command::Devices { test, format } => {
+            let settings = Settings::resolve(cli, None, *format)?;
+            let text = match test {
+                Some(name) => devices::test(name, cli.quiet)?,
+                None => devices::list(settings.format)?,
+            };
+            print(&text)
+        }
         Command::Score(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
             let report = score::run(&settings, &args.file, args.question.as_deref())?;

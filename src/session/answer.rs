@@ -142,13 +142,20 @@ pub fn run(
         audio: spec.audio.clone(),
         source,
     })?;
-    let report = take.report(spec, transcript, failure.as_ref())?;
+    let mut report = take.report(spec, transcript, failure.as_ref())?;
+    let lost = source.overflows();
+    if lost > 0 {
+        report.notes.push(format!(
+            "{:.1} s of audio were lost because the computer fell behind the microphone",
+            lost as f64 / take.source_rate_hint()
+        ));
+    }
     let answer = Answer {
         audio: spec.audio.clone(),
         seconds,
         ending,
         final_latency_ms: ended_at.elapsed().as_millis() as u64,
-        overflows: source.overflows(),
+        overflows: lost,
         report,
     };
     match failure {
@@ -249,14 +256,16 @@ impl<'a> Take<'a> {
             return Ok(());
         }
         rec.append(&block)?;
-        let lvl = level(&block);
-        self.view.level = meter_fraction(lvl);
-        let len = Duration::from_secs_f64(block.len() as f64 / SAMPLE_RATE as f64);
-        self.quiet = if lvl.rms_dbfs < QUIET_DBFS {
-            self.quiet + len
-        } else {
-            Duration::ZERO
-        };
+        self.view.level = meter_fraction(level(&block));
+        // Silence is timed in 20 ms frames, so a block that ends quiet counts only its quiet end.
+        for frame in block.chunks(SAMPLE_RATE as usize / 50) {
+            let len = Duration::from_secs_f64(frame.len() as f64 / SAMPLE_RATE as f64);
+            self.quiet = if level(frame).rms_dbfs < QUIET_DBFS {
+                self.quiet + len
+            } else {
+                Duration::ZERO
+            };
+        }
         self.samples.extend_from_slice(&block);
         live.feed(block);
         Ok(())
@@ -294,6 +303,12 @@ impl<'a> Take<'a> {
             None => p.settled.clone(),
         };
         self.view.checklist = checklist(self.question, Some(&so_far));
+    }
+
+    /// Overflows are counted at the device's rate, which the session does not know; 16 kHz gives
+    /// an upper bound on the time lost.
+    fn source_rate_hint(&self) -> f64 {
+        SAMPLE_RATE as f64
     }
 
     fn elapsed(&self) -> Duration {

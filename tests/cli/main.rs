@@ -2,6 +2,7 @@
 //! real Whisper model that `scripts/bootstrap` provisions in `models/`.
 
 mod bad_input;
+mod capture;
 mod models;
 mod practice;
 mod score;
