@@ -9,10 +9,11 @@ use crate::config::Format;
 use crate::models::{self, inspect};
 use crate::questions::Bank;
 use crate::report::ModelUsed;
+use crate::report::tui;
 use crate::session::SessionError;
 use crate::session::clock::Clock;
 use crate::session::practice::{self, Practice, PracticeOptions};
-use crate::session::screen::{PlainScreen, Screen};
+use crate::session::screen::{PlainScreen, Screen, TuiScreen};
 use crate::session::versions;
 use crate::settings::{self, Settings};
 use crate::transcribe::WhisperEngine;
@@ -107,7 +108,11 @@ fn check_input(path: &Path) -> Result<(), Error> {
     })
 }
 
-fn screen(_args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
+/// The full-screen view in a terminal, plain lines otherwise or when asked.
+fn screen(args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
+    if !args.plain && tui::is_interactive() {
+        return Ok(Box::new(TuiScreen::start()?));
+    }
     Ok(Box::new(PlainScreen::new(quiet)))
 }
 

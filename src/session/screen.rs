@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::SessionError;
 use super::clock::mmss;
-use crate::report::tui::{Key, LiveView, Phase};
+use crate::report::tui::{Key, LiveView, Phase, Tui};
 
 /// Something that shows a live answer and reads the speaker's keys.
 pub trait Screen {
@@ -122,13 +122,51 @@ impl Screen for PlainScreen {
     }
 
     fn report(&mut self, view: &mut LiveView) -> Result<Option<Key>, SessionError> {
-        // The report itself goes to standard output with the session's other results.
+        // The report itself goes to standard output with the session's other results; the next
+        // answer starts its progress from scratch.
         self.show(view)?;
-        *self = PlainScreen {
-            keys: std::mem::replace(&mut self.keys, mpsc::channel().1),
-            ..PlainScreen::new(self.quiet)
-        };
+        self.said_question = false;
+        self.status.clear();
+        self.settled_chars = 0;
+        self.covered.clear();
+        self.last_tick = None;
         Ok(None)
+    }
+}
+
+/// The full-screen view.
+pub struct TuiScreen {
+    tui: Tui,
+}
+
+impl TuiScreen {
+    /// Takes over the terminal until the screen is dropped.
+    pub fn start() -> Result<TuiScreen, SessionError> {
+        Ok(TuiScreen {
+            tui: Tui::start().map_err(SessionError::Terminal)?,
+        })
+    }
+}
+
+impl Screen for TuiScreen {
+    fn show(&mut self, view: &LiveView) -> Result<(), SessionError> {
+        self.tui.draw(view).map_err(SessionError::Terminal)
+    }
+
+    fn key(&mut self, timeout: Duration) -> Result<Option<Key>, SessionError> {
+        self.tui.poll_key(timeout).map_err(SessionError::Terminal)
+    }
+
+    fn report(&mut self, view: &mut LiveView) -> Result<Option<Key>, SessionError> {
+        loop {
+            self.show(view)?;
+            match self.key(Duration::from_millis(250))? {
+                Some(k @ (Key::Finish | Key::Quit)) => return Ok(Some(k)),
+                Some(Key::ScrollDown) => view.scroll = view.scroll.saturating_add(3),
+                Some(Key::ScrollUp) => view.scroll = view.scroll.saturating_sub(3),
+                _ => {}
+            }
+        }
     }
 }
 
