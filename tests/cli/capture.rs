@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::practice::{ANSWER, wav_samples};
-use crate::util::{rehearse, speak, tool, wer};
+use crate::practice::{ANSWER, covered_dimensions, wav_samples};
+use crate::util::{rehearse, speak, to_16k_s16, wer};
 
 /// An ALSA configuration whose default capture device plays `raw` (16 kHz mono S16_LE) once and then
 /// near-silence; returns the value for `ALSA_CONFIG_PATH`.
@@ -25,23 +25,7 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     let wav = dir.path().join("spoken.wav");
     speak(ANSWER, &wav, 170);
     let raw = dir.path().join("spoken.raw");
-    tool(
-        "sox",
-        &[
-            wav.to_str().unwrap(),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-            "-t",
-            "raw",
-            raw.to_str().unwrap(),
-        ],
-    );
+    to_16k_s16(&wav, &raw, &[]);
     let speech_secs = std::fs::metadata(&raw).unwrap().len() as f64 / 32_000.0;
     // After the file the device gives silence, which ends the answer hands-free. The file device
     // is not paced by a clock: it delivers as fast as it is read, so the session runs faster than
@@ -67,7 +51,10 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     );
     let session: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let answer = &session["rounds"][0]["answer"];
-    assert_eq!(answer["ending"], "silence", "{}", answer["seconds"]);
+    // The silence ends the answer; on a loaded machine the flood from the unpaced device can
+    // outrun the session, and the hard cap ends it instead. Either way the speech must be whole.
+    let ending = answer["ending"].as_str().unwrap();
+    assert!(matches!(ending, "silence" | "cap"), "{answer:#}");
     let saved = wav_samples(Path::new(answer["audio"].as_str().unwrap()));
     let saved_secs = saved.len() as f64 / 16_000.0;
     assert!(
@@ -89,12 +76,7 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     assert_eq!(differ, 0, "{differ} of {} samples differ", spoken.len());
     let text = answer["report"]["transcript"]["text"].as_str().unwrap();
     assert!(wer(ANSWER, text) <= 0.15, "transcript: {text}");
-    let covered = answer["report"]["score"]["dimensions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["covered"].as_u64() > Some(0))
-        .count();
+    let covered = covered_dimensions(&answer["report"]);
     assert!(covered >= 4, "only {covered} dimensions covered");
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::util::{duration_secs, fails_with, rehearse, run, speak, tool, wer};
+use crate::util::{duration_secs, fails_with, rehearse, run, speak, to_16k_s16, wer};
 
 /// An answer in our own words that touches impact, rollback, evidence, a fix and a postmortem.
 pub const ANSWER: &str = "First I check who is affected and how badly, using the error dashboards. \
@@ -24,22 +24,7 @@ pub fn spoken(dir: &Path, name: &str, text: &str, wpm: u32) -> PathBuf {
     let raw = dir.join(format!("raw-{name}"));
     speak(text, &raw, wpm);
     let out = dir.join(name);
-    tool(
-        "sox",
-        &[
-            raw.to_str().unwrap(),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            out.to_str().unwrap(),
-            "pad",
-            "0.5",
-            "0.8",
-        ],
-    );
+    to_16k_s16(&raw, &out, &["pad", "0.5", "0.8"]);
     out
 }
 
@@ -54,6 +39,15 @@ fn practice_json(data: &Path, args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("practice --format json prints JSON")
+}
+
+/// How many rubric dimensions a JSON report says the answer covered.
+pub fn covered_dimensions(report: &serde_json::Value) -> usize {
+    report["score"]["dimensions"].as_array().map_or(0, |dims| {
+        dims.iter()
+            .filter(|d| d["covered"].as_u64() > Some(0))
+            .count()
+    })
 }
 
 /// The samples of a 16-bit WAV file, checked to be 16 kHz mono.
@@ -85,11 +79,7 @@ fn a_practice_answer_is_recorded_transcribed_and_scored() {
     let text = answer["report"]["transcript"]["text"].as_str().unwrap();
     assert!(wer(ANSWER, text) <= 0.15, "transcript: {text}");
     assert_eq!(answer["ending"], "input_ended");
-    let dims = answer["report"]["score"]["dimensions"].as_array().unwrap();
-    let covered = dims
-        .iter()
-        .filter(|d| d["covered"].as_u64() > Some(0))
-        .count();
+    let covered = covered_dimensions(&answer["report"]);
     assert!(covered >= 4, "only {covered} dimensions covered");
     let folder = PathBuf::from(session["session_dir"].as_str().unwrap());
     for f in ["answer-1.wav", "answer-1.json", "session.json"] {

@@ -104,6 +104,27 @@ pub fn tool(program: &str, args: &[&str]) {
     );
 }
 
+/// Converts `input` with sox to 16 kHz mono 16-bit signed samples in `output`, whose ending picks
+/// the container (`.raw` for headerless samples); `effects` follow, such as `["pad", "0.5", "0.8"]`.
+pub fn to_16k_s16(input: &Path, output: &Path, effects: &[&str]) {
+    let mut args = vec![
+        input.to_str().unwrap(),
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+    ];
+    args.extend(["-e", "signed-integer"]);
+    if output.extension().is_some_and(|e| e == "raw") {
+        args.extend(["-t", "raw"]);
+    }
+    args.push(output.to_str().unwrap());
+    args.extend_from_slice(effects);
+    tool("sox", &args);
+}
+
 /// Speaks `text` with espeak-ng into a WAV file at `path` (22.05 kHz mono), at `wpm` words a minute.
 pub fn speak(text: &str, path: &Path, wpm: u32) {
     tool(
