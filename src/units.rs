@@ -114,6 +114,12 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
+/// `m:ss`, rounding down to whole seconds: the clock a speaker watches.
+pub fn mmss(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 /// Formats milliseconds as a clock reading, `m:ss.s`, for reports.
 pub fn clock(ms: u64) -> String {
     let tenths = ms / 100;

@@ -18,6 +18,16 @@ use std::path::{Path, PathBuf};
 
 /// The sample rate of every [`Audio`] that [`load`] returns, in Hz.
 pub const SAMPLE_RATE: u32 = 16_000;
+/// Milliseconds of `n` samples at [`SAMPLE_RATE`], rounded down.
+pub fn samples_to_ms(n: usize) -> u64 {
+    n as u64 * 1000 / SAMPLE_RATE as u64
+}
+
+/// Samples at [`SAMPLE_RATE`] in `ms` milliseconds, rounded down.
+pub fn ms_to_samples(ms: u64) -> usize {
+    (ms * SAMPLE_RATE as u64 / 1000) as usize
+}
+
 /// The lowest source sample rate accepted: below it, speech is too band-limited to transcribe.
 pub const MIN_SOURCE_RATE: u32 = 8_000;
 /// The highest source sample rate accepted; higher claims are almost always a corrupt header.

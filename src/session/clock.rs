@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+pub use crate::units::mmss;
+
 /// The clock settings of one answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
@@ -110,12 +112,6 @@ impl Clock {
             Stage::Capped => format!("stopped at the {} cap", mmss(self.hard_cap)),
         }
     }
-}
-
-/// `m:ss`, rounding down to whole seconds.
-pub fn mmss(d: Duration) -> String {
-    let s = d.as_secs();
-    format!("{}:{:02}", s / 60, s % 60)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! against the voiced audio: text over silence ("Thank you." is the classic) is dropped.
 
 use super::whisper::RawSegment;
-use crate::audio::{SAMPLE_RATE, vad::Span};
+use crate::audio::{ms_to_samples, samples_to_ms, vad::Span};
 
 /// The longest chunk we hand Whisper, in milliseconds: under its 30-second window with room for the
 /// padding on each side.
@@ -196,14 +196,6 @@ fn is_stock_phrase(text: &str) -> bool {
         .collect();
     let t = t.trim();
     STOCK.contains(&t) || t.starts_with("subtitles by")
-}
-
-fn ms_to_samples(ms: u64) -> usize {
-    (ms * SAMPLE_RATE as u64 / 1000) as usize
-}
-
-fn samples_to_ms(n: usize) -> u64 {
-    n as u64 * 1000 / SAMPLE_RATE as u64
 }
 
 #[cfg(test)]

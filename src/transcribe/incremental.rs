@@ -22,8 +22,8 @@ use std::thread::{self, JoinHandle};
 
 use super::guard;
 use super::{Segment, TranscribeError, Transcriber, Transcript, Word};
-use crate::audio::SAMPLE_RATE;
 use crate::audio::vad::{self, Span};
+use crate::audio::{SAMPLE_RATE, ms_to_samples, samples_to_ms};
 
 /// When to decode provisionally.
 #[derive(Debug, Clone)]
@@ -477,14 +477,6 @@ fn report(phrases: &Phrases, progress: &Sender<Progress>) {
         settled: phrases.settled(),
         pending: phrases.provisional().cloned(),
     });
-}
-
-fn samples_to_ms(n: usize) -> u64 {
-    n as u64 * 1000 / SAMPLE_RATE as u64
-}
-
-fn ms_to_samples(ms: u64) -> usize {
-    (ms * SAMPLE_RATE as u64 / 1000) as usize
 }
 
 #[cfg(test)]

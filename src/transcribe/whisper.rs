@@ -18,7 +18,7 @@ use whisper_rs::{
 use super::guard::{self, Chunk};
 use super::words::{self, RawToken};
 use super::{Segment, TranscribeError, Transcriber, Transcript};
-use crate::audio::{SAMPLE_RATE, vad};
+use crate::audio::{SAMPLE_RATE, samples_to_ms, vad};
 
 /// The initial prompt that keeps disfluencies in the transcript.
 ///
@@ -360,9 +360,4 @@ fn audio_ctx(samples: usize) -> i32 {
     const MARGIN_FRAMES: usize = 64;
     let frames = samples * FRAMES_PER_SECOND / SAMPLE_RATE as usize + MARGIN_FRAMES;
     frames.min(1500) as i32
-}
-
-/// Converts a sample count at 16 kHz to milliseconds.
-pub fn samples_to_ms(n: usize) -> u64 {
-    n as u64 * 1000 / SAMPLE_RATE as u64
 }

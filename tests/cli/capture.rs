@@ -19,6 +19,21 @@ fn file_backed_alsa(dir: &Path, raw: &Path) -> String {
     format!("/usr/share/alsa/alsa.conf:{}", conf.display())
 }
 
+/// Runs `rehearse args` with the default capture device playing `raw`; the run must succeed.
+fn with_alsa_device(dir: &Path, raw: &Path, args: &[&str]) -> std::process::Output {
+    let out = rehearse(dir)
+        .env("ALSA_CONFIG_PATH", file_backed_alsa(dir, raw))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 #[test]
 fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,9 +45,10 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     // After the file the device gives silence, which ends the answer hands-free. The file device
     // is not paced by a clock: it delivers as fast as it is read, so the session runs faster than
     // real time and the silence end lands a little late.
-    let out = rehearse(dir.path())
-        .env("ALSA_CONFIG_PATH", file_backed_alsa(dir.path(), &raw))
-        .args([
+    let out = with_alsa_device(
+        dir.path(),
+        &raw,
+        &[
             "practice",
             "--plain",
             "--format",
@@ -41,13 +57,7 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
             "30s",
             "--silence-end",
             "3s",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let session: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let answer = &session["rounds"][0]["answer"];
@@ -85,16 +95,7 @@ fn devices_lists_the_alsa_input() {
     let dir = tempfile::tempdir().unwrap();
     let raw = dir.path().join("silence.raw");
     std::fs::write(&raw, vec![0u8; 32_000]).unwrap();
-    let out = rehearse(dir.path())
-        .env("ALSA_CONFIG_PATH", file_backed_alsa(dir.path(), &raw))
-        .args(["devices", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = with_alsa_device(dir.path(), &raw, &["devices", "--format", "json"]);
     let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = devices
         .as_array()

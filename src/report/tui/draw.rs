@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
 use super::view::{LiveView, Phase};
+use crate::units::mmss;
 
 /// Where the clock stands, for its colour and words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +85,6 @@ pub fn clock_text(view: &LiveView) -> (String, ClockState) {
             ClockState::Running,
         )
     }
-}
-
-/// `m:ss`.
-pub fn mmss(d: Duration) -> String {
-    let s = d.as_secs();
-    format!("{}:{:02}", s / 60, s % 60)
 }
 
 fn draw_clock(frame: &mut Frame, view: &LiveView, area: Rect) {
