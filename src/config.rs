@@ -26,6 +26,66 @@ pub struct Config {
     pub questions: QuestionsConfig,
     /// Live practice.
     pub practice: PracticeConfig,
+    /// The language-model interviewer.
+    pub interviewer: InterviewerConfig,
+}
+
+/// `[interviewer]`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InterviewerConfig {
+    /// The OpenAI-compatible API's base URL (ending in `/v1`); empty: no interviewer, local scoring only.
+    pub base_url: String,
+    /// The model's name as the server knows it.
+    pub model: String,
+    /// The environment variable holding the API key.
+    pub api_key_env: String,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// The longest wait for the next bytes of a reply, the first token included.
+    pub read_timeout: Duration,
+    /// The longest a whole reply may take.
+    pub timeout: Duration,
+    /// Retries after a 429 or 5xx answer or a failed connection.
+    pub retries: u32,
+    /// The most tokens a reply may have.
+    pub max_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: f64,
+    /// How the critique's JSON shape is asked for: `auto`, `json_schema`, `json_object` or `prompt`.
+    pub structured: String,
+    /// Answers in a session: the question, then follow-ups.
+    pub rounds: u32,
+    /// Speak the interviewer's questions: `off`, `espeak-ng`, `flite`, `say`, `piper` or `api`.
+    pub voice: String,
+    /// The voice's name for the chosen engine (a piper model path for piper); empty: its default.
+    pub voice_name: String,
+    /// The speech model for `voice = "api"`.
+    pub speech_model: String,
+    /// A folder of the user's own prompt templates; empty: `prompts/` in the config directory.
+    pub prompts_dir: String,
+}
+
+impl Default for InterviewerConfig {
+    fn default() -> Self {
+        InterviewerConfig {
+            base_url: String::new(),
+            model: String::new(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(180),
+            retries: 3,
+            max_tokens: 1500,
+            temperature: 0.3,
+            structured: "auto".into(),
+            rounds: 1,
+            voice: "off".into(),
+            voice_name: String::new(),
+            speech_model: "tts-1".into(),
+            prompts_dir: String::new(),
+        }
+    }
 }
 
 /// `[practice]`

@@ -10,7 +10,9 @@
 //! - [`models`]: finding, fetching, importing and checking Whisper models.
 //! - [`questions`] and `prompts/questions/`: the question bank and its rubrics, as data.
 //! - [`score`]: pure measurement and rubric scoring of a transcript.
-//! - [`report`]: text, Markdown and JSON renderings.
+//! - [`report`]: text, Markdown and JSON renderings, and the terminal view.
+//! - [`interview`]: the language-model interviewer: critique, follow-ups, voice.
+//! - [`session`]: live practice sessions and their folders.
 //! - [`commands`]: one function per command, gluing the above together.
 //! - [`units`], [`logging`], [`error`]: small shared pieces.
 
@@ -19,6 +21,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod interview;
 pub mod logging;
 pub mod models;
 pub mod questions;

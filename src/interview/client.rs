@@ -1,0 +1,472 @@
+//! Requests to an OpenAI-compatible endpoint through async-openai: streamed chat completions, the
+//! model list and speech.
+//!
+//! The request and chunk types are our own small ones (async-openai's "bring your own types"),
+//! because servers that call themselves OpenAI-compatible leave out fields the full OpenAI types
+//! require; rehearse only needs the text and the finish reason. Every failure becomes one
+//! [`LlmError`] that names the URL, says what is wrong in words a user can act on, and never holds
+//! the API key.
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::Endpoint;
+use super::transport::Transport;
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    /// The text.
+    pub content: String,
+}
+
+impl Message {
+    /// A message from `role`.
+    pub fn new(role: &str, content: impl Into<String>) -> Message {
+        Message {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// A finished streamed reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The whole text.
+    pub text: String,
+    /// Why the model stopped (`stop`, `length`, ...).
+    pub finish_reason: String,
+}
+
+/// What went wrong talking to the endpoint. Each reads as one sentence naming the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    /// Nothing listens at the URL, or the name does not resolve.
+    #[error("cannot connect to the interviewer at {url}; is the server running?")]
+    Connect {
+        /// The base URL.
+        url: String,
+        /// What the connection attempt said.
+        #[source]
+        cause: reqwest::Error,
+    },
+    /// The server was silent for too long.
+    #[error("the interviewer at {url} {what}")]
+    Timeout {
+        /// The base URL.
+        url: String,
+        /// What took too long.
+        what: String,
+    },
+    /// 401 or 403.
+    #[error("the interviewer at {url} refused the API key {key} ({status})")]
+    BadKey {
+        /// The base URL.
+        url: String,
+        /// Where the key came from, or that there was none.
+        key: String,
+        /// The status.
+        status: StatusCode,
+    },
+    /// The server does not know the model.
+    #[error("the interviewer at {url} has no model `{model}`{known}")]
+    UnknownModel {
+        /// The base URL.
+        url: String,
+        /// The model asked for.
+        model: String,
+        /// The models it has, when known, as a sentence tail.
+        known: String,
+    },
+    /// 404 for the path itself.
+    #[error("{url} has no {path} endpoint (404); is the base URL right? It usually ends in /v1")]
+    NotFound {
+        /// The base URL.
+        url: String,
+        /// The API path.
+        path: &'static str,
+    },
+    /// A 4xx the request cannot recover from.
+    #[error("the interviewer at {url} rejected the request ({status}): {message}")]
+    Rejected {
+        /// The base URL.
+        url: String,
+        /// The status.
+        status: StatusCode,
+        /// The server's message, key scrubbed.
+        message: String,
+    },
+    /// 429 or 5xx on every attempt.
+    #[error("the interviewer at {url} still answered {status} after {tries} tries: {message}")]
+    GaveUp {
+        /// The base URL.
+        url: String,
+        /// The last status.
+        status: StatusCode,
+        /// Attempts made.
+        tries: u32,
+        /// The server's last message, key scrubbed.
+        message: String,
+    },
+    /// The stream ended before the model finished.
+    #[error("the reply from {url} broke off before it was finished{detail}")]
+    Truncated {
+        /// The base URL.
+        url: String,
+        /// More, as a sentence tail.
+        detail: String,
+    },
+    /// The model ran out of tokens.
+    #[error(
+        "the reply from {url} reached max_tokens ({max}) before it was finished; raise interviewer.max_tokens"
+    )]
+    TooLong {
+        /// The base URL.
+        url: String,
+        /// The limit.
+        max: u32,
+    },
+    /// The bytes are not an OpenAI-style stream or JSON body.
+    #[error("the reply from {url} is not what an OpenAI-compatible server sends: {detail}")]
+    Malformed {
+        /// The base URL.
+        url: String,
+        /// What was wrong, key scrubbed, shortened.
+        detail: String,
+    },
+    /// Anything else on the way.
+    #[error("the request to the interviewer at {url} failed: {detail}")]
+    Other {
+        /// The base URL.
+        url: String,
+        /// What failed, key scrubbed.
+        detail: String,
+    },
+}
+
+impl LlmError {
+    /// Whether this failure means a request without `response_format` might succeed.
+    fn refuses_format(&self) -> bool {
+        matches!(self, LlmError::Rejected { status, .. } if *status == StatusCode::BAD_REQUEST)
+    }
+}
+
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    model: &'a str,
+    messages: &'a [Message],
+    stream: bool,
+    max_tokens: u32,
+    temperature: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<&'a serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Delta,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Delta {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ModelList {
+    #[serde(default)]
+    data: Vec<ModelEntry>,
+}
+
+#[derive(Deserialize)]
+struct ModelEntry {
+    id: String,
+}
+
+/// A client for one endpoint.
+pub struct LlmClient {
+    endpoint: Endpoint,
+    client: Client<OpenAIConfig>,
+}
+
+impl std::fmt::Debug for LlmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmClient")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LlmClient {
+    /// A client for `endpoint`.
+    pub fn new(endpoint: Endpoint) -> Result<LlmClient, LlmError> {
+        let transport = Transport::new(&endpoint).map_err(|e| LlmError::Other {
+            url: endpoint.base_url.clone(),
+            detail: e.to_string(),
+        })?;
+        // An explicit (possibly empty) key: async-openai would otherwise read OPENAI_API_KEY by
+        // itself, whatever variable the config names.
+        let key = endpoint.api_key.as_ref().map_or("", |k| k.expose());
+        let config = OpenAIConfig::new()
+            .with_api_base(&endpoint.base_url)
+            .with_api_key(key);
+        let client = Client::with_config(config).with_http_service(transport);
+        Ok(LlmClient { endpoint, client })
+    }
+
+    /// The endpoint this client talks to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Streams a chat reply to `messages`, handing each piece of text to `on_text` as it arrives.
+    /// `format` is the `response_format` to ask for, if any.
+    pub async fn chat(
+        &self,
+        messages: &[Message],
+        format: Option<&serde_json::Value>,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Reply, LlmError> {
+        let whole = self.endpoint.timeout;
+        match tokio::time::timeout(whole, self.chat_inner(messages, format, on_text)).await {
+            Ok(r) => r,
+            Err(_) => Err(self.timeout(format!(
+                "did not finish its reply within {} s (interviewer.timeout)",
+                whole.as_secs()
+            ))),
+        }
+    }
+
+    /// Like [`LlmClient::chat`], but when `format` is refused with a 400 the request is sent again
+    /// without it. Returns the reply and whether the format was used.
+    pub async fn chat_with_fallback(
+        &self,
+        messages: &[Message],
+        format: Option<&serde_json::Value>,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<(Reply, bool), LlmError> {
+        match self.chat(messages, format, on_text).await {
+            Err(e) if format.is_some() && e.refuses_format() => {
+                tracing::info!("the server refused response_format ({e}); asking without it");
+                Ok((self.chat(messages, None, on_text).await?, false))
+            }
+            r => r.map(|reply| (reply, format.is_some())),
+        }
+    }
+
+    async fn chat_inner(
+        &self,
+        messages: &[Message],
+        format: Option<&serde_json::Value>,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Reply, LlmError> {
+        let request = ChatRequest {
+            model: &self.endpoint.model,
+            messages,
+            stream: true,
+            max_tokens: self.endpoint.max_tokens,
+            temperature: self.endpoint.temperature,
+            response_format: format,
+        };
+        let mut stream = self
+            .client
+            .chat()
+            .create_stream_byot::<_, Chunk>(request)
+            .await
+            .map_err(|e| self.classify(e, "chat completions"))?;
+        let mut text = String::new();
+        let mut finish = None;
+        let read = self.endpoint.read_timeout;
+        loop {
+            let next = tokio::time::timeout(read, stream.next())
+                .await
+                .map_err(|_| {
+                    self.timeout(format!(
+                    "sent nothing for {} s in the middle of its reply (interviewer.read_timeout)",
+                    read.as_secs()
+                ))
+                })?;
+            let Some(chunk) = next else { break };
+            let chunk = chunk.map_err(|e| self.classify(e, "chat completions"))?;
+            if let Some(err) = chunk.error {
+                return Err(LlmError::Truncated {
+                    url: self.url(),
+                    detail: format!(": the server reported {}", self.short(&err.to_string())),
+                });
+            }
+            for choice in chunk.choices {
+                if let Some(piece) = choice.delta.content.filter(|p| !p.is_empty()) {
+                    on_text(&piece);
+                    text += &piece;
+                }
+                if let Some(reason) = choice.finish_reason {
+                    finish = Some(reason);
+                }
+            }
+        }
+        match finish.as_deref() {
+            None => Err(LlmError::Truncated {
+                url: self.url(),
+                detail: format!(" ({} characters arrived)", text.chars().count()),
+            }),
+            Some("length") => Err(LlmError::TooLong {
+                url: self.url(),
+                max: self.endpoint.max_tokens,
+            }),
+            Some(reason) => Ok(Reply {
+                finish_reason: reason.to_string(),
+                text,
+            }),
+        }
+    }
+
+    /// The ids of the models the server lists.
+    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
+        let list: ModelList = tokio::time::timeout(self.endpoint.timeout, async {
+            self.client.models().list_byot().await
+        })
+        .await
+        .map_err(|_| self.timeout("did not list its models in time".into()))?
+        .map_err(|e| self.classify(e, "models"))?;
+        Ok(list.data.into_iter().map(|m| m.id).collect())
+    }
+
+    /// Speech for `text` from the speech endpoint, as WAV bytes.
+    pub async fn speech(&self, text: &str, model: &str, voice: &str) -> Result<Vec<u8>, LlmError> {
+        use async_openai::types::audio::{
+            CreateSpeechRequest, SpeechModel, SpeechResponseFormat, Voice,
+        };
+        let request = CreateSpeechRequest {
+            input: text.to_string(),
+            model: SpeechModel::Other(model.to_string()),
+            voice: Voice::Other(if voice.is_empty() { "alloy" } else { voice }.to_string()),
+            response_format: Some(SpeechResponseFormat::Wav),
+            ..Default::default()
+        };
+        let response = tokio::time::timeout(
+            self.endpoint.timeout,
+            self.client.audio().speech().create(request),
+        )
+        .await
+        .map_err(|_| self.timeout("did not send the spoken question in time".into()))?
+        .map_err(|e| self.classify(e, "audio/speech"))?;
+        Ok(response.bytes.to_vec())
+    }
+
+    fn url(&self) -> String {
+        self.endpoint.base_url.clone()
+    }
+
+    fn timeout(&self, what: String) -> LlmError {
+        LlmError::Timeout {
+            url: self.url(),
+            what,
+        }
+    }
+
+    /// Server text made safe to show: key scrubbed, one line, at most 200 characters.
+    fn short(&self, text: &str) -> String {
+        let text = self.endpoint.redact(text).replace(['\n', '\r'], " ");
+        let mut out: String = text.chars().take(200).collect();
+        if text.chars().count() > 200 {
+            out.push('…');
+        }
+        out
+    }
+
+    fn classify(&self, err: OpenAIError, path: &'static str) -> LlmError {
+        let url = self.url();
+        match err {
+            OpenAIError::Reqwest(e) => self.classify_http(e),
+            OpenAIError::ApiError(api) => {
+                self.classify_status(api.status_code, &api.api_error.message, path)
+            }
+            OpenAIError::JSONDeserialize(e, content) => LlmError::Malformed {
+                url,
+                detail: format!("{e} in `{}`", self.short(&content)),
+            },
+            OpenAIError::StreamError(e) => LlmError::Truncated {
+                url,
+                detail: format!(": {}", self.short(&e.to_string())),
+            },
+            other => LlmError::Other {
+                url,
+                detail: self.short(&other.to_string()),
+            },
+        }
+    }
+
+    fn classify_http(&self, e: reqwest::Error) -> LlmError {
+        let url = self.url();
+        if e.is_connect() {
+            return LlmError::Connect { url, cause: e };
+        }
+        if e.is_timeout() {
+            return self.timeout(format!(
+                "did not answer within {} s (interviewer.read_timeout)",
+                self.endpoint.read_timeout.as_secs()
+            ));
+        }
+        if e.is_body() || e.is_decode() {
+            return LlmError::Truncated {
+                url,
+                detail: format!(": {}", self.short(&crate::error_chain(&e))),
+            };
+        }
+        LlmError::Other {
+            url,
+            detail: self.short(&crate::error_chain(&e)),
+        }
+    }
+
+    fn classify_status(&self, status: StatusCode, message: &str, path: &'static str) -> LlmError {
+        let url = self.url();
+        let message = self.short(message);
+        match status.as_u16() {
+            401 | 403 => LlmError::BadKey {
+                url,
+                key: match &self.endpoint.api_key {
+                    Some(_) => format!("from ${}", self.endpoint.api_key_env),
+                    None => format!("(none: ${} is not set)", self.endpoint.api_key_env),
+                },
+                status,
+            },
+            404 if message.to_lowercase().contains("model") => LlmError::UnknownModel {
+                url,
+                model: self.endpoint.model.clone(),
+                known: String::new(),
+            },
+            404 => LlmError::NotFound { url, path },
+            429 | 500..=599 => LlmError::GaveUp {
+                url,
+                status,
+                tries: self.endpoint.retries + 1,
+                message,
+            },
+            _ => LlmError::Rejected {
+                url,
+                status,
+                message,
+            },
+        }
+    }
+}

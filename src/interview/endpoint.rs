@@ -1,0 +1,154 @@
+//! The resolved settings of one OpenAI-compatible endpoint, and the API key that goes with it.
+//!
+//! The key is held in [`ApiKey`], whose `Debug` and `Display` print `[REDACTED]`, so no log line,
+//! error or saved settings dump can carry it. [`ApiKey::redact`] scrubs it from text a server sent
+//! back, in case a server echoes what it was given.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// An API key. It is only ever exposed to build the `Authorization` header.
+#[derive(Clone)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    /// Wraps a key read from the environment.
+    pub fn new(key: String) -> ApiKey {
+        ApiKey(SecretString::from(key))
+    }
+
+    /// The key itself, for the request header only.
+    pub(crate) fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// `text` with every occurrence of the key replaced by `[REDACTED]`.
+    pub fn redact(&self, text: &str) -> String {
+        let key = self.expose();
+        if key.len() < 4 {
+            return text.to_string();
+        }
+        text.replace(key, "[REDACTED]")
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// How the critique's JSON shape is asked of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structured {
+    /// `json_schema` first; without it (the server refuses it) the prompt alone.
+    Auto,
+    /// Always `response_format: json_schema`.
+    JsonSchema,
+    /// `response_format: json_object`, the schema in the prompt.
+    JsonObject,
+    /// No `response_format`; the schema in the prompt.
+    Prompt,
+}
+
+impl Structured {
+    /// Parses the config value.
+    pub fn parse(text: &str) -> Option<Structured> {
+        Some(match text {
+            "auto" => Structured::Auto,
+            "json_schema" => Structured::JsonSchema,
+            "json_object" => Structured::JsonObject,
+            "prompt" => Structured::Prompt,
+            _ => return None,
+        })
+    }
+}
+
+/// One OpenAI-compatible endpoint, resolved from `[interviewer]`.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The base URL, without a trailing slash (`http://127.0.0.1:8080/v1`).
+    pub base_url: String,
+    /// The model's name.
+    pub model: String,
+    /// The key, when the environment variable is set.
+    pub api_key: Option<ApiKey>,
+    /// The variable the key is read from, for messages.
+    pub api_key_env: String,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// The longest wait for the next bytes of a reply.
+    pub read_timeout: Duration,
+    /// The longest a whole reply may take.
+    pub timeout: Duration,
+    /// Retries after 429 or 5xx.
+    pub retries: u32,
+    /// The first retry's delay; each further one doubles it.
+    pub backoff: Duration,
+    /// Most tokens in a reply.
+    pub max_tokens: u32,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// How JSON is asked for.
+    pub structured: Structured,
+}
+
+impl Endpoint {
+    /// An endpoint at `base_url` for `model` with the default limits and no key.
+    pub fn new(base_url: &str, model: &str) -> Endpoint {
+        Endpoint {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            model: model.to_string(),
+            api_key: None,
+            api_key_env: "OPENAI_API_KEY".into(),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(180),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_tokens: 1500,
+            temperature: 0.3,
+            structured: Structured::Auto,
+        }
+    }
+
+    /// `text` with the key scrubbed out, when there is a key.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.api_key {
+            Some(k) => k.redact(text),
+            None => text.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_never_prints() {
+        let mut e = Endpoint::new("http://127.0.0.1:1/v1/", "m");
+        e.api_key = Some(ApiKey::new("sk-secret-123456".into()));
+        let shown = format!("{e:?} {} {:?}", e.api_key.as_ref().unwrap(), e.api_key);
+        assert!(!shown.contains("sk-secret"), "{shown}");
+        assert!(shown.contains("[REDACTED]"));
+        assert_eq!(e.base_url, "http://127.0.0.1:1/v1");
+    }
+
+    #[test]
+    fn the_key_is_scrubbed_from_server_text() {
+        let k = ApiKey::new("sk-secret-123456".into());
+        assert_eq!(
+            k.redact("Incorrect API key provided: sk-secret-123456."),
+            "Incorrect API key provided: [REDACTED]."
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! One interviewer for one session: it renders the prompts, streams each critique, keeps the notes
+//! the candidate does not see, picks the next question, and falls back to the question bank when the
+//! model cannot be reached.
+//!
+//! Each request is stateless on the server's side (the system prompt and one user message); what
+//! carries from round to round is explicit: a short history of earlier rounds and the interviewer's
+//! own notes, both rendered into the next prompt. The first failure is kept and the interviewer
+//! goes offline for the rest of the session, so a dead server costs one wait, not one per round.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::client::{LlmClient, LlmError, Message};
+use super::critique::{self, Critique};
+use super::endpoint::Structured;
+use super::prompts::{Kind, PromptError, Prompts, tag_safe};
+use crate::questions::Question;
+use crate::report::ScoreReport;
+use crate::units::clock;
+
+/// What one round gives the interviewer.
+pub struct Turn<'a> {
+    /// The question the candidate answered (the bank's, or a follow-up).
+    pub asked: &'a str,
+    /// 0 for the first answer.
+    pub round: usize,
+    /// The local scorer's report on the answer.
+    pub report: &'a ScoreReport,
+}
+
+/// The interviewer of one session.
+pub struct Interviewer {
+    client: Option<LlmClient>,
+    prompts: Prompts,
+    question: Question,
+    target_seconds: u64,
+    runtime: tokio::runtime::Runtime,
+    history: Vec<String>,
+    notes: Vec<String>,
+    bank: VecDeque<String>,
+    schema_refused: bool,
+    failure: Option<LlmError>,
+}
+
+impl std::fmt::Debug for Interviewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interviewer")
+            .field("client", &self.client)
+            .field("question", &self.question.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Interviewer {
+    /// An interviewer on `question`; `client` is `None` offline.
+    pub fn new(
+        question: &Question,
+        target_seconds: u64,
+        client: Option<LlmClient>,
+        prompts: Prompts,
+    ) -> Result<Interviewer, PromptError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime starts");
+        let interviewer = Interviewer {
+            client,
+            prompts,
+            question: question.clone(),
+            target_seconds,
+            runtime,
+            history: Vec::new(),
+            notes: Vec::new(),
+            bank: question.follow_ups.iter().cloned().collect(),
+            schema_refused: false,
+            failure: None,
+        };
+        // Every template is rendered once now, so a template error stops the session before
+        // anyone speaks.
+        interviewer.system_prompt()?;
+        Ok(interviewer)
+    }
+
+    /// Whether a model is (still) being asked.
+    pub fn online(&self) -> bool {
+        self.client.is_some()
+    }
+
+    /// The endpoint's failure that sent the session offline, if one did.
+    pub fn failure(&self) -> Option<&LlmError> {
+        self.failure.as_ref()
+    }
+
+    /// Takes the failure out, for the session's exit status.
+    pub fn take_failure(&mut self) -> Option<LlmError> {
+        self.failure.take()
+    }
+
+    /// The notes the interviewer has kept; the candidate does not see them.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The model's critique of one answer, streamed: `on_text` gets the readable critique so far
+    /// each time more arrives. `None` offline (or after a failure, which [`Interviewer::failure`]
+    /// then holds).
+    pub fn critique(
+        &mut self,
+        turn: &Turn<'_>,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Option<Critique> {
+        self.client.as_ref()?;
+        match self.try_critique(turn, on_text) {
+            Ok(c) => {
+                self.remember(turn, &c);
+                Some(c)
+            }
+            Err(e) => {
+                self.go_offline(e);
+                None
+            }
+        }
+    }
+
+    /// The next question: the model's follow-up, else the next of the bank's own.
+    pub fn next_question(&mut self, critique: Option<&Critique>) -> Option<String> {
+        match critique
+            .map(|c| c.follow_up.trim())
+            .filter(|f| !f.is_empty())
+        {
+            Some(f) => {
+                self.bank.retain(|b| b != f);
+                Some(f.to_string())
+            }
+            None => self.bank.pop_front(),
+        }
+    }
+
+    /// The end-of-session summary, streamed to `on_text` as it arrives; `None` offline.
+    pub fn summary(
+        &mut self,
+        rounds: &str,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Option<String> {
+        self.client.as_ref()?;
+        let result = self.try_summary(rounds, on_text);
+        match result {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.go_offline(e);
+                None
+            }
+        }
+    }
+
+    fn try_summary(
+        &mut self,
+        rounds: &str,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, LlmError> {
+        let values = BTreeMap::from([
+            ("rounds", rounds.to_string()),
+            ("notes", self.notes.join("\n")),
+        ]);
+        let user = self.render(Kind::Summary, &values)?;
+        let messages = vec![
+            Message::new("system", self.system_prompt().map_err(prompt_error)?),
+            Message::new("user", user),
+        ];
+        let client = self.client.as_ref().expect("online");
+        let mut text = String::new();
+        let reply = self
+            .runtime
+            .block_on(client.chat(&messages, None, &mut |piece: &str| {
+                text += piece;
+                on_text(&text);
+            }))?;
+        Ok(reply.text.trim().to_string())
+    }
+
+    fn go_offline(&mut self, e: LlmError) {
+        tracing::warn!("{}; going on with the local scorer", crate::error_chain(&e));
+        self.client = None;
+        self.failure.get_or_insert(e);
+    }
+
+    fn try_critique(
+        &mut self,
+        turn: &Turn<'_>,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Critique, LlmError> {
+        let messages = self.critique_messages(turn)?;
+        let reply = self.ask(&messages, on_text)?;
+        match critique::parse(&reply, &self.question) {
+            Ok(c) => Ok(c),
+            Err(why) => self.repair(messages, reply, &why, on_text),
+        }
+    }
+
+    /// One repair request: the model sees its reply and what is wrong with it.
+    fn repair(
+        &mut self,
+        mut messages: Vec<Message>,
+        reply: String,
+        why: &str,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<Critique, LlmError> {
+        tracing::info!("the critique could not be read ({why}); asking once for a repair");
+        messages.push(Message::new("assistant", reply));
+        messages.push(Message::new(
+            "user",
+            format!(
+                "That reply cannot be used: {why}. Send the critique again as one JSON object \
+                 matching the schema, with nothing before or after it."
+            ),
+        ));
+        let reply = self.ask(&messages, on_text)?;
+        critique::parse(&reply, &self.question).map_err(|why| LlmError::Malformed {
+            url: self.url(),
+            detail: format!(
+                "the critique is not the JSON asked for, even after a repair request ({why})"
+            ),
+        })
+    }
+
+    /// Sends `messages`, with the schema as `response_format` unless the server refused it, and
+    /// streams the readable critique to `on_text`.
+    fn ask(
+        &mut self,
+        messages: &[Message],
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<String, LlmError> {
+        let client = self.client.as_ref().expect("online");
+        let structured = client.endpoint().structured;
+        let format = match structured {
+            Structured::Auto if !self.schema_refused => {
+                Some(critique::response_format(&self.question))
+            }
+            Structured::JsonSchema => Some(critique::response_format(&self.question)),
+            Structured::JsonObject => Some(serde_json::json!({"type": "json_object"})),
+            _ => None,
+        };
+        let question = &self.question;
+        let mut text = String::new();
+        let mut shown = String::new();
+        let mut stream = |piece: &str| {
+            text += piece;
+            if let Some(c) = critique::parse_partial(&text, question) {
+                let rendered = critique_text_so_far(&c);
+                if rendered != shown {
+                    shown = rendered;
+                    on_text(&shown);
+                }
+            }
+        };
+        let result = if structured == Structured::Auto {
+            self.runtime
+                .block_on(client.chat_with_fallback(messages, format.as_ref(), &mut stream))
+                .map(|(reply, used)| {
+                    if format.is_some() && !used {
+                        self.schema_refused = true;
+                    }
+                    reply
+                })
+        } else {
+            self.runtime
+                .block_on(client.chat(messages, format.as_ref(), &mut stream))
+        }?;
+        Ok(result.text)
+    }
+
+    fn critique_messages(&self, turn: &Turn<'_>) -> Result<Vec<Message>, LlmError> {
+        let r = turn.report;
+        let schema = serde_json::to_string_pretty(&critique::schema(&self.question))
+            .expect("a schema serialises");
+        let mut values = BTreeMap::from([
+            ("transcript", tag_safe(&r.transcript.text)),
+            ("timing", timing(r)),
+            ("local_findings", local_findings(r)),
+            ("notes", self.notes.join("\n")),
+            ("schema", schema),
+        ]);
+        let kind = if turn.round == 0 {
+            Kind::Critique
+        } else {
+            values.insert("follow_up", turn.asked.to_string());
+            values.insert("history", self.history.join("\n\n"));
+            Kind::FollowUp
+        };
+        let user = self.render(kind, &values)?;
+        Ok(vec![
+            Message::new("system", self.system_prompt().map_err(prompt_error)?),
+            Message::new("user", user),
+        ])
+    }
+
+    fn render(&self, kind: Kind, values: &BTreeMap<&str, String>) -> Result<String, LlmError> {
+        self.prompts.render(kind, values).map_err(prompt_error)
+    }
+
+    fn system_prompt(&self) -> Result<String, PromptError> {
+        let values = BTreeMap::from([
+            ("question", self.question.text.clone()),
+            ("rubric", rubric(&self.question)),
+            ("target_seconds", self.target_seconds.to_string()),
+        ]);
+        self.prompts.render(Kind::System, &values)
+    }
+
+    fn remember(&mut self, turn: &Turn<'_>, c: &Critique) {
+        let words: Vec<&str> = turn.report.transcript.text.split_whitespace().collect();
+        let excerpt = if words.len() > 80 {
+            format!("{} …", words[..80].join(" "))
+        } else {
+            words.join(" ")
+        };
+        self.history.push(format!(
+            "Round {}. Question: {}\nAnswer (start): {}\nYour verdict: {}",
+            turn.round + 1,
+            turn.asked,
+            excerpt,
+            c.summary
+        ));
+        if !c.interviewer_notes.trim().is_empty() {
+            self.notes.push(format!(
+                "Round {}: {}",
+                turn.round + 1,
+                c.interviewer_notes.trim()
+            ));
+        }
+    }
+
+    fn url(&self) -> String {
+        self.client
+            .as_ref()
+            .map(|c| c.endpoint().base_url.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The critique as far as it has arrived, without the parts that need the whole of it.
+fn critique_text_so_far(c: &Critique) -> String {
+    let mut out = c.summary.clone();
+    for v in &c.dimensions {
+        let score = v.score.map_or("…".to_string(), |s| format!("{s}/4"));
+        out += &format!("\n  {} {score}", v.id);
+    }
+    for s in &c.strengths {
+        out += &format!("\n  + {s}");
+    }
+    for s in &c.improvements {
+        out += &format!("\n  - {s}");
+    }
+    if !c.follow_up.is_empty() {
+        out += &format!("\nFollow-up: {}", c.follow_up);
+    }
+    out
+}
+
+fn prompt_error(e: PromptError) -> LlmError {
+    LlmError::Other {
+        url: "the prompt templates".into(),
+        detail: e.to_string(),
+    }
+}
+
+/// The rubric as lines the model can read.
+fn rubric(q: &Question) -> String {
+    q.dimensions
+        .iter()
+        .map(|d| format!("- {} ({}): {}", d.id, d.name, d.means))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The answer's timing in one line.
+fn timing(r: &ScoreReport) -> String {
+    let d = &r.delivery;
+    let mut parts = vec![format!("{} words", d.words)];
+    if let Some(ms) = d.duration_ms {
+        parts.push(format!("{} long", clock(ms)));
+    }
+    if let Some(wpm) = d.speaking_rate_wpm {
+        parts.push(format!("{wpm:.0} words per minute"));
+    }
+    if let Some(ms) = d.time_to_first_word_ms {
+        parts.push(format!("first word after {:.1} s", ms as f64 / 1000.0));
+    }
+    if let Some(p) = &d.long_pauses {
+        parts.push(format!("{} pauses of 2 s or more", p.len()));
+    }
+    parts.join(", ")
+}
+
+/// The local scorer's findings, compact.
+fn local_findings(r: &ScoreReport) -> String {
+    let s = &r.score;
+    let mut out = format!("Overall {}/100 (content {}/100).\n", s.overall, s.content);
+    for d in s.dimensions.iter().filter(|d| d.applies) {
+        out += &format!("- {} ({}): {}/4. {}\n", d.id, d.name, d.level, d.reason);
+    }
+    for m in &s.mistakes {
+        out += &format!("- Mistake heard: {} ({})\n", m.name, m.hurts);
+    }
+    let f = &s.fluency;
+    out += &format!(
+        "- Fillers: {} ({:.1} per 100 words); hedges: {}; repeats: {}\n",
+        f.fillers.count, f.fillers.per_100_words, f.hedges.count, f.repeats.count
+    );
+    out
+}

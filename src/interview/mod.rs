@@ -1,0 +1,33 @@
+//! The interviewer: a language model behind any OpenAI-compatible chat endpoint that critiques each
+//! answer and asks the follow-up question a sharp interviewer would ask.
+//!
+//! # Layout
+//!
+//! - [`endpoint`]: the resolved endpoint settings and the API key, which never prints.
+//! - [`transport`]: the HTTP layer under async-openai: timeouts and the retry policy (429 and 5xx,
+//!   `Retry-After`, backoff with jitter).
+//! - [`client`]: streaming chat requests, the model list and the speech endpoint, with every failure
+//!   turned into one [`LlmError`] sentence that names the URL.
+//! - [`prompts`]: the prompt templates, built in and overridable, checked at start-up.
+//! - [`critique`]: the critique's JSON schema, a tolerant parser and its rendering beside the local
+//!   score.
+//! - [`partial`]: closing a half-received JSON text so a streaming critique can be shown as it grows.
+//! - [`interviewer`]: one interviewer for a session: the conversation, hidden notes, fallback.
+//! - [`voice`]: speaking questions aloud.
+//!
+//! Everything here is optional: without an endpoint, or after it fails, a session goes on with the
+//! local scorer and the question bank's own follow-ups.
+
+pub mod client;
+pub mod critique;
+pub mod endpoint;
+pub mod interviewer;
+pub mod partial;
+pub mod prompts;
+pub mod transport;
+pub mod voice;
+
+pub use client::{LlmClient, LlmError};
+pub use critique::Critique;
+pub use endpoint::{ApiKey, Endpoint};
+pub use interviewer::Interviewer;
