@@ -41,6 +41,13 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
     },
+    /// Check the interviewer's endpoint (reachable, key accepted, model present), the prompt
+    /// templates, the voice and the Whisper model, and say precisely what is wrong.
+    Doctor {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
     /// List the interview questions rehearse can judge answers against.
     Questions {
         /// Output format.
@@ -99,6 +106,12 @@ pub struct PracticeArgs {
     /// The input device, by name as `rehearse devices` lists it; default: the config's, else the system's.
     #[arg(long, short = 'd', value_name = "NAME", conflicts_with = "input")]
     pub device: Option<String>,
+    /// Answers in the session: the question, then follow-up questions; default: the config's.
+    #[arg(long, short = 'r', value_name = "N", conflicts_with = "versions")]
+    pub rounds: Option<u32>,
+    /// Do not ask the configured interviewer: local scoring and the question bank's follow-ups only.
+    #[arg(long)]
+    pub offline: bool,
     /// Print plain progress lines instead of the full-screen view, even in a terminal.
     #[arg(long)]
     pub plain: bool,

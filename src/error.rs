@@ -71,6 +71,27 @@ pub enum Error {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// The interviewer's prompt templates.
+    #[error(transparent)]
+    Prompt(#[from] crate::interview::prompts::PromptError),
+    /// The interviewer's voice.
+    #[error(transparent)]
+    Voice(#[from] crate::interview::voice::VoiceError),
+    /// The interviewer's endpoint, outside a session.
+    #[error(transparent)]
+    Llm(#[from] crate::interview::LlmError),
+    /// The interviewer failed during a session, which went on with the local scorer.
+    #[error("the interviewer failed, so the session went on with the local scorer; everything is saved in {}", dir.display())]
+    InterviewerFailed {
+        /// The session folder.
+        dir: std::path::PathBuf,
+        /// What failed.
+        #[source]
+        source: crate::interview::LlmError,
+    },
+    /// Some of `rehearse doctor`'s checks failed.
+    #[error(transparent)]
+    Doctor(#[from] crate::commands::DoctorFailed),
     /// Writing the result failed.
     #[error("cannot write the result: {0}")]
     Output(#[source] std::io::Error),

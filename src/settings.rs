@@ -35,6 +35,25 @@ pub struct Settings {
     pub questions_dir: Option<PathBuf>,
     /// Live practice.
     pub practice: PracticeSettings,
+    /// The language-model interviewer.
+    pub interviewer: InterviewerSettings,
+}
+
+/// The interviewer, resolved from `[interviewer]` and the environment.
+#[derive(Debug, Clone)]
+pub struct InterviewerSettings {
+    /// The endpoint; `None` when no base URL is configured.
+    pub endpoint: Option<crate::interview::Endpoint>,
+    /// Answers in a session.
+    pub rounds: u32,
+    /// The voice engine.
+    pub voice: crate::interview::voice::Engine,
+    /// The engine's voice name.
+    pub voice_name: String,
+    /// The speech model for the API voice.
+    pub speech_model: String,
+    /// The user's prompt templates folder.
+    pub prompts_dir: Option<PathBuf>,
 }
 
 /// Live practice settings, from the config file (flags are applied by `rehearse practice` itself).
@@ -113,8 +132,147 @@ impl Settings {
             default_question: config.questions.default.trim().to_string(),
             questions_dir: questions_dir(&config),
             practice: practice_settings(&config)?,
+            interviewer: interviewer_settings(&config)?,
         })
     }
+}
+
+fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, SettingsError> {
+    use crate::interview::voice::Engine;
+    let c = &config.interviewer;
+    if !(1..=20).contains(&c.rounds) {
+        return Err(value_error(
+            "interviewer.rounds",
+            format!("must be 1 to 20, not {}", c.rounds),
+        ));
+    }
+    let voice = Engine::parse(c.voice.trim()).ok_or_else(|| {
+        value_error(
+            "interviewer.voice",
+            format!(
+                "must be off, espeak-ng, flite, say, piper or api, not `{}`",
+                c.voice
+            ),
+        )
+    })?;
+    let prompts_dir = match c.prompts_dir.trim() {
+        "" => crate::config::project_dirs().map(|d| d.config_dir().join("prompts")),
+        dir => Some(PathBuf::from(dir)),
+    };
+    Ok(InterviewerSettings {
+        endpoint: endpoint(c)?,
+        rounds: c.rounds,
+        voice,
+        voice_name: c.voice_name.trim().to_string(),
+        speech_model: c.speech_model.trim().to_string(),
+        prompts_dir,
+    })
+}
+
+fn endpoint(
+    c: &crate::config::InterviewerConfig,
+) -> Result<Option<crate::interview::Endpoint>, SettingsError> {
+    use crate::interview::endpoint::{ApiKey, Endpoint, Structured};
+    let url = c.base_url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(value_error(
+                "interviewer.base_url",
+                format!(
+                    "must be an http:// or https:// URL such as http://127.0.0.1:8080/v1, not `{url}`"
+                ),
+            ));
+        }
+    }
+    if c.model.trim().is_empty() {
+        return Err(value_error(
+            "interviewer.model",
+            "must name the model when interviewer.base_url is set".into(),
+        ));
+    }
+    let mut e = Endpoint::new(url, c.model.trim());
+    e.api_key_env = c.api_key_env.trim().to_string();
+    if e.api_key_env.is_empty()
+        || !e
+            .api_key_env
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    {
+        return Err(value_error(
+            "interviewer.api_key_env",
+            format!(
+                "must be the name of an environment variable, such as OPENAI_API_KEY, not `{}`",
+                e.api_key_env
+            ),
+        ));
+    }
+    e.api_key = match std::env::var(&e.api_key_env) {
+        Ok(k) if !k.trim().is_empty() => {
+            // The key goes into an HTTP header; anything else there would break the request (and
+            // the message must not show the key).
+            if !k.trim().chars().all(|ch| ch.is_ascii_graphic()) {
+                return Err(value_error(
+                    "interviewer.api_key_env",
+                    format!(
+                        "names ${}, whose value holds characters an API key cannot have (spaces, line breaks or non-ASCII)",
+                        e.api_key_env
+                    ),
+                ));
+            }
+            Some(ApiKey::new(k.trim().to_string()))
+        }
+        _ => None,
+    };
+    for (key, d) in [
+        ("interviewer.connect_timeout", c.connect_timeout),
+        ("interviewer.read_timeout", c.read_timeout),
+        ("interviewer.timeout", c.timeout),
+    ] {
+        if d.as_millis() == 0 {
+            return Err(value_error(key, "must be longer than zero".into()));
+        }
+    }
+    e.connect_timeout = std::time::Duration::from_millis(c.connect_timeout.as_millis());
+    e.read_timeout = std::time::Duration::from_millis(c.read_timeout.as_millis());
+    e.timeout = std::time::Duration::from_millis(c.timeout.as_millis());
+    if c.retries > 10 {
+        return Err(value_error(
+            "interviewer.retries",
+            format!("must be 0 to 10, not {}", c.retries),
+        ));
+    }
+    e.retries = c.retries;
+    if !(64..=100_000).contains(&c.max_tokens) {
+        return Err(value_error(
+            "interviewer.max_tokens",
+            format!(
+                "must be 64 to 100000 (a critique needs several hundred), not {}",
+                c.max_tokens
+            ),
+        ));
+    }
+    e.max_tokens = c.max_tokens;
+    if !(0.0..=2.0).contains(&c.temperature) {
+        return Err(value_error(
+            "interviewer.temperature",
+            format!("must be 0 to 2, not {}", c.temperature),
+        ));
+    }
+    e.temperature = c.temperature as f32;
+    e.structured = Structured::parse(c.structured.trim()).ok_or_else(|| {
+        value_error(
+            "interviewer.structured",
+            format!(
+                "must be auto, json_schema, json_object or prompt, not `{}`",
+                c.structured
+            ),
+        )
+    })?;
+    Ok(Some(e))
 }
 
 /// The shortest and longest answer targets accepted.

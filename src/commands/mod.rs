@@ -1,12 +1,15 @@
 //! The commands: each turns resolved settings into work and prints its result. `run` dispatches.
 
 mod devices;
+mod doctor;
 mod models;
 mod practice;
 mod questions;
 mod score;
 
 use std::io::Write;
+
+pub use doctor::DoctorFailed;
 
 use crate::Error;
 use crate::cli::{Cli, Command};
@@ -27,6 +30,12 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
                 None => devices::list(settings.format)?,
             };
             print(&text)
+        }
+        Command::Doctor { format } => {
+            let settings = Settings::resolve(cli, None, *format)?;
+            let (text, verdict) = doctor::run(&settings);
+            print(&text)?;
+            verdict.map_err(Error::Doctor)
         }
         Command::Score(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;

@@ -6,13 +6,17 @@ use std::time::Duration;
 use crate::Error;
 use crate::cli::PracticeArgs;
 use crate::config::Format;
+use crate::interview::critique;
+use crate::interview::prompts::Prompts;
+use crate::interview::voice::Voice;
+use crate::interview::{Interviewer, LlmClient};
 use crate::models::{self, inspect};
 use crate::questions::Bank;
 use crate::report::ModelUsed;
 use crate::report::tui;
 use crate::session::SessionError;
 use crate::session::clock::Clock;
-use crate::session::practice::{self, Practice, PracticeOptions};
+use crate::session::practice::{self, InterviewerInfo, Practice, PracticeOptions};
 use crate::session::screen::{PlainScreen, Screen, TuiScreen};
 use crate::session::versions;
 use crate::settings::{self, Settings};
@@ -36,6 +40,14 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
     let engine = WhisperEngine::load(super::whisper_options(settings, &model_path))?;
+    let rounds = args.rounds.unwrap_or(settings.interviewer.rounds);
+    if !(1..=20).contains(&rounds) {
+        return Err(Error::Settings(settings::SettingsError::Value {
+            key: "--rounds",
+            problem: format!("must be 1 to 20, not {rounds}"),
+        }));
+    }
+    let (mut interviewer, voice) = interviewer(settings, args, question, clock.target)?;
     let opts = PracticeOptions {
         clock,
         versions: args.versions,
@@ -51,13 +63,38 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             name: info.name(),
             path: model_path.display().to_string(),
         }),
+        rounds,
+        interviewer: interviewer.client().map(|c| InterviewerInfo {
+            base_url: c.endpoint().base_url.clone(),
+            model: c.endpoint().model.clone(),
+            failure: None,
+        }),
     };
     let mut screen = screen(args, quiet)?;
-    let result = practice::run(question, &opts, Box::new(engine), screen.as_mut());
+    let result = practice::run(
+        question,
+        &opts,
+        Box::new(engine),
+        screen.as_mut(),
+        &mut interviewer,
+        &voice,
+    );
     // The full-screen view must be gone before anything is printed.
     drop(screen);
     match result {
-        Ok(session) => Ok(render(&session, settings.format)),
+        Ok(session) => {
+            let text = render(&session, settings.format);
+            match interviewer.take_failure() {
+                None => Ok(text),
+                Some(source) => {
+                    super::print(&text)?;
+                    Err(Error::InterviewerFailed {
+                        dir: session.session_dir,
+                        source,
+                    })
+                }
+            }
+        }
         Err(SessionError::Interrupted { answer, source }) => {
             let text = answer.report.render(Format::Text);
             let _ = super::print(&text);
@@ -65,6 +102,30 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The interviewer (online when an endpoint is configured and `--offline` is not given) and its
+/// voice, both checked before anyone speaks.
+fn interviewer(
+    settings: &Settings,
+    args: &PracticeArgs,
+    question: &crate::questions::Question,
+    target: Duration,
+) -> Result<(Interviewer, Voice), Error> {
+    let s = &settings.interviewer;
+    let client = match (&s.endpoint, args.offline) {
+        (Some(e), false) => Some(LlmClient::new(e.clone())?),
+        _ => None,
+    };
+    let voice = Voice::new(
+        s.voice.clone(),
+        &s.voice_name,
+        &s.speech_model,
+        client.is_some(),
+    )?;
+    let prompts = Prompts::load(s.prompts_dir.as_deref())?;
+    let interviewer = Interviewer::new(question, target.as_secs(), client, prompts)?;
+    Ok((interviewer, voice))
 }
 
 /// The answer clock from flags over config.
@@ -129,12 +190,23 @@ fn render(session: &Practice, format: Format) -> String {
             for round in &session.rounds {
                 if session.rounds.len() > 1 {
                     out += &format!("\n== {} ==\n\n", round.label);
+                    out += &format!("Question: {}\n\n", round.asked);
                 }
                 out += &round.answer.report.render(format);
+                if let Some(c) = &round.critique {
+                    out += "\nInterviewer\n\n";
+                    out += &critique::render(c, &round.answer.report.score, true);
+                }
             }
             if let Some(c) = &session.comparison {
                 out += "\n";
                 out += &versions::render_text(c);
+            }
+            if let Some(summary) = &session.summary {
+                out += &format!("\nSession summary\n\n{summary}\n");
+            }
+            for note in &session.notes {
+                out += &format!("\nNote: {note}\n");
             }
             if session.quit && session.rounds.is_empty() {
                 out += "Quit before the end of the answer; nothing was scored.\n";

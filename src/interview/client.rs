@@ -244,7 +244,7 @@ impl LlmClient {
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<Reply, LlmError> {
         let whole = self.endpoint.timeout;
         match tokio::time::timeout(whole, self.chat_inner(messages, format, on_text)).await {
@@ -262,7 +262,7 @@ impl LlmClient {
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<(Reply, bool), LlmError> {
         match self.chat(messages, format, on_text).await {
             Err(e) if format.is_some() && e.refuses_format() => {
@@ -277,7 +277,7 @@ impl LlmClient {
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<Reply, LlmError> {
         let request = ChatRequest {
             model: &self.endpoint.model,

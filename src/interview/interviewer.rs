@@ -80,6 +80,11 @@ impl Interviewer {
         Ok(interviewer)
     }
 
+    /// The client, while online.
+    pub fn client(&self) -> Option<&LlmClient> {
+        self.client.as_ref()
+    }
+
     /// Whether a model is (still) being asked.
     pub fn online(&self) -> bool {
         self.client.is_some()
@@ -103,11 +108,7 @@ impl Interviewer {
     /// The model's critique of one answer, streamed: `on_text` gets the readable critique so far
     /// each time more arrives. `None` offline (or after a failure, which [`Interviewer::failure`]
     /// then holds).
-    pub fn critique(
-        &mut self,
-        turn: &Turn<'_>,
-        on_text: &mut (dyn FnMut(&str) + Send),
-    ) -> Option<Critique> {
+    pub fn critique(&mut self, turn: &Turn<'_>, on_text: &mut dyn FnMut(&str)) -> Option<Critique> {
         self.client.as_ref()?;
         match self.try_critique(turn, on_text) {
             Ok(c) => {
@@ -136,11 +137,7 @@ impl Interviewer {
     }
 
     /// The end-of-session summary, streamed to `on_text` as it arrives; `None` offline.
-    pub fn summary(
-        &mut self,
-        rounds: &str,
-        on_text: &mut (dyn FnMut(&str) + Send),
-    ) -> Option<String> {
+    pub fn summary(&mut self, rounds: &str, on_text: &mut dyn FnMut(&str)) -> Option<String> {
         self.client.as_ref()?;
         let result = self.try_summary(rounds, on_text);
         match result {
@@ -155,7 +152,7 @@ impl Interviewer {
     fn try_summary(
         &mut self,
         rounds: &str,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<String, LlmError> {
         let values = BTreeMap::from([
             ("rounds", rounds.to_string()),
@@ -186,7 +183,7 @@ impl Interviewer {
     fn try_critique(
         &mut self,
         turn: &Turn<'_>,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<Critique, LlmError> {
         let messages = self.critique_messages(turn)?;
         let reply = self.ask(&messages, on_text)?;
@@ -202,7 +199,7 @@ impl Interviewer {
         mut messages: Vec<Message>,
         reply: String,
         why: &str,
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<Critique, LlmError> {
         tracing::info!("the critique could not be read ({why}); asking once for a repair");
         messages.push(Message::new("assistant", reply));
@@ -227,7 +224,7 @@ impl Interviewer {
     fn ask(
         &mut self,
         messages: &[Message],
-        on_text: &mut (dyn FnMut(&str) + Send),
+        on_text: &mut dyn FnMut(&str),
     ) -> Result<String, LlmError> {
         let client = self.client.as_ref().expect("online");
         let structured = client.endpoint().structured;

@@ -31,8 +31,10 @@ use crate::transcribe::{Transcriber, Transcript};
 pub struct AnswerSpec<'a> {
     /// Shown as the view's title, such as "rehearse · debug-production-issue · 90-second version".
     pub title: String,
-    /// The question answered.
+    /// The question whose rubric the answer is scored against.
     pub question: &'a Question,
+    /// The question as asked: the bank's text, or an interviewer's follow-up.
+    pub asked: String,
     /// Its clock.
     pub clock: Clock,
     /// The WAV file to record into; it must not exist yet.
@@ -181,7 +183,7 @@ impl<'a> Take<'a> {
     fn new(spec: &AnswerSpec<'a>) -> Take<'a> {
         let view = LiveView {
             title: spec.title.clone(),
-            question: spec.question.text.clone(),
+            question: spec.asked.clone(),
             phase: Phase::Recording,
             target: spec.clock.target,
             hard_cap: spec.clock.hard_cap,

@@ -1,10 +1,12 @@
-//! A practice session: the question, one answer or the two-version drill, the reports.
+//! A practice session: the question, one answer or several rounds with follow-ups (or the
+//! two-version drill), each critiqued by the interviewer when one is configured.
 //!
 //! The model is loaded and the session folder made before the first answer, so a missing model or
 //! an unwritable folder is reported before anyone speaks. Each answer gets a fresh source (the
-//! microphone is opened per answer and closed after it) and its own WAV file; a retry records a
-//! new take beside the old one, which is kept. Every scored answer is written to the session folder
-//! as soon as it is scored, and `session.json` sums the session up at the end.
+//! microphone is opened per answer, after the interviewer has finished speaking the question) and
+//! its own WAV file; a retry records a new take beside the old one, which is kept. Every scored
+//! answer is written to the session folder as soon as it is scored, its critique as soon as that
+//! has arrived, and `session.json` sums the session up at the end, whatever happened.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,13 +21,17 @@ use super::source::{AudioSource, Mic, Playback};
 use super::store::SessionDir;
 use super::versions::{self, Comparison};
 use crate::audio::LoadLimits;
+use crate::interview::critique::{self, Critique, Disagreement};
+use crate::interview::interviewer::{Interviewer, Turn};
+use crate::interview::voice::Voice;
 use crate::questions::Question;
 use crate::report::ModelUsed;
-use crate::report::tui::Key;
+use crate::report::tui::{Key, LiveView, Phase};
 use crate::transcribe::Transcriber;
 
-/// The JSON schema of a session summary.
-pub const SCHEMA: &str = "rehearse.practice/1";
+/// The JSON schema of a session summary. Version 2 added the questions asked, the critiques, the
+/// interviewer and the summary.
+pub const SCHEMA: &str = "rehearse.practice/2";
 
 /// Everything a session needs, resolved.
 pub struct PracticeOptions {
@@ -45,6 +51,31 @@ pub struct PracticeOptions {
     pub limits: LoadLimits,
     /// The model, for reports.
     pub model: Option<ModelUsed>,
+    /// Answers in the session (ignored by the drill, which has two).
+    pub rounds: u32,
+    /// The interviewer, for the session file; `None` without one.
+    pub interviewer: Option<InterviewerInfo>,
+}
+
+/// Which interviewer a session had.
+#[derive(Debug, Clone, Serialize)]
+pub struct InterviewerInfo {
+    /// The endpoint's base URL.
+    pub base_url: String,
+    /// The model.
+    pub model: String,
+    /// Why the interviewer went offline, if it did.
+    pub failure: Option<String>,
+}
+
+/// Who asked a round's question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Asker {
+    /// The question itself, or one of its follow-ups from the bank.
+    QuestionBank,
+    /// The language model's follow-up.
+    Interviewer,
 }
 
 /// One answered round.
@@ -54,8 +85,16 @@ pub struct Round {
     pub label: String,
     /// The target in seconds.
     pub target_secs: u64,
+    /// The question as asked.
+    pub asked: String,
+    /// Where it came from.
+    pub asked_by: Asker,
     /// The scored answer.
     pub answer: Answer,
+    /// The interviewer's critique, when there was one.
+    pub critique: Option<Critique>,
+    /// Where the critique and the local score disagree by two levels or more.
+    pub disagreements: Vec<Disagreement>,
 }
 
 /// A finished session.
@@ -75,17 +114,27 @@ pub struct Practice {
     pub comparison: Option<Comparison>,
     /// Whether the speaker quit before the end.
     pub quit: bool,
+    /// The interviewer, if the session had one.
+    pub interviewer: Option<InterviewerInfo>,
+    /// The interviewer's end-of-session summary.
+    pub summary: Option<String>,
+    /// The notes the interviewer kept between rounds (not shown during the session).
+    pub interviewer_notes: Vec<String>,
+    /// Things to know about the session.
+    pub notes: Vec<String>,
 }
 
-/// Runs a session on `question` with a loaded `engine`, showing progress on `screen`.
+/// Runs a session on `question` with a loaded `engine`, showing progress on `screen`, critiqued by
+/// `interviewer` (which may be offline) and spoken by `voice`.
 pub fn run(
     question: &Question,
     opts: &PracticeOptions,
     engine: Box<dyn Transcriber>,
     screen: &mut dyn Screen,
+    interviewer: &mut Interviewer,
+    voice: &Voice,
 ) -> Result<Practice, SessionError> {
     let dir = SessionDir::create(&opts.sessions_dir, &question.id)?;
-    let mut engine = Some(engine);
     let mut session = Practice {
         schema: SCHEMA.into(),
         session_dir: dir.path().to_path_buf(),
@@ -94,102 +143,321 @@ pub fn run(
         abandoned: Vec::new(),
         comparison: None,
         quit: false,
+        interviewer: opts.interviewer.clone(),
+        summary: None,
+        interviewer_notes: Vec::new(),
+        notes: Vec::new(),
     };
-    let result = run_rounds(question, opts, &dir, &mut engine, screen, &mut session);
+    let mut ctx = Ctx {
+        question,
+        opts,
+        dir: &dir,
+        engine: Some(engine),
+        screen,
+        interviewer,
+        voice: voice.clone(),
+    };
+    let result = ctx.run_rounds(&mut session);
+    session.interviewer_notes = ctx.interviewer.notes().to_vec();
+    if let (Some(info), Some(e)) = (&mut session.interviewer, ctx.interviewer.failure()) {
+        info.failure = Some(crate::error_chain(e));
+    }
     // The summary is written whatever happened, so the folder always says what it holds.
     dir.write_json("session.json", &session)?;
     result.map(|()| session)
 }
 
-fn run_rounds(
-    question: &Question,
-    opts: &PracticeOptions,
-    dir: &SessionDir,
-    engine: &mut Option<Box<dyn Transcriber>>,
-    screen: &mut dyn Screen,
-    session: &mut Practice,
-) -> Result<(), SessionError> {
-    for (i, (label, clock)) in rounds(opts).into_iter().enumerate() {
-        let Some(answer) = answer_round(
-            question, opts, dir, engine, screen, session, i, &label, clock,
-        )?
-        else {
-            session.quit = true;
-            return Ok(());
-        };
-        let name = format!("answer-{}.json", i + 1);
-        dir.write_json(&name, &answer)?;
-        session.rounds.push(Round {
-            label,
-            target_secs: clock.target.as_secs(),
-            answer,
-        });
-    }
-    if let (true, [short, long]) = (opts.versions, session.rounds.as_slice()) {
-        session.comparison = Some(versions::compare(
-            question,
-            &short.answer.report,
-            &long.answer.report,
-        ));
-    }
-    Ok(())
+/// What every round of a session shares.
+struct Ctx<'a> {
+    question: &'a Question,
+    opts: &'a PracticeOptions,
+    dir: &'a SessionDir,
+    engine: Option<Box<dyn Transcriber>>,
+    screen: &'a mut dyn Screen,
+    interviewer: &'a mut Interviewer,
+    voice: Voice,
 }
 
-/// Records takes of one round until one is scored (`Some`) or the speaker quits (`None`).
-#[allow(clippy::too_many_arguments)]
-fn answer_round(
-    question: &Question,
-    opts: &PracticeOptions,
-    dir: &SessionDir,
-    engine: &mut Option<Box<dyn Transcriber>>,
-    screen: &mut dyn Screen,
-    session: &mut Practice,
-    round: usize,
-    label: &str,
-    clock: Clock,
-) -> Result<Option<Answer>, SessionError> {
-    for take in 1.. {
-        let audio = match take {
-            1 => dir.file(&format!("answer-{}.wav", round + 1)),
-            n => dir.file(&format!("answer-{}.take{n}.wav", round + 1)),
-        };
-        let spec = AnswerSpec {
-            title: format!("rehearse · {} · {label}", question.id),
-            question,
-            clock,
-            audio,
-            model: opts.model.clone(),
-        };
-        let mut source = open_source(opts, round)?;
-        let outcome = answer::run(&spec, source.as_mut(), engine, screen);
-        match outcome {
-            Ok(Outcome::Done(a)) => {
-                let mut view = report_view(&spec, &a);
-                if screen.report(&mut view)? == Some(Key::Quit) {
-                    session.quit = true;
+impl Ctx<'_> {
+    fn run_rounds(&mut self, session: &mut Practice) -> Result<(), SessionError> {
+        let plan = rounds(self.opts);
+        let mut asked = (self.question.text.clone(), Asker::QuestionBank);
+        for (i, (label, clock)) in plan.iter().enumerate() {
+            self.speak(&asked.0);
+            let Some(answer) = self.answer_round(session, i, label, *clock, &asked.0)? else {
+                session.quit = true;
+                return Ok(());
+            };
+            self.dir
+                .write_json(&format!("answer-{}.json", i + 1), &answer)?;
+            let round = self.review(i, label, clock, asked.clone(), answer, session)?;
+            let critique = round.critique.clone();
+            session.rounds.push(round);
+            if session.quit {
+                return Ok(());
+            }
+            if self.opts.versions || i + 1 == plan.len() {
+                continue;
+            }
+            let from_model = critique
+                .as_ref()
+                .is_some_and(|c| !c.follow_up.trim().is_empty());
+            match self.interviewer.next_question(critique.as_ref()) {
+                Some(q) => {
+                    asked = (
+                        q,
+                        if from_model {
+                            Asker::Interviewer
+                        } else {
+                            Asker::QuestionBank
+                        },
+                    )
                 }
-                return Ok(Some(*a));
+                None => {
+                    session.notes.push("The question bank has no more follow-up questions; the session ended early.".into());
+                    break;
+                }
             }
-            Ok(Outcome::Retry(path)) => session.abandoned.push(path),
-            Ok(Outcome::Quit(path)) => {
-                session.abandoned.push(path);
-                return Ok(None);
-            }
-            Err(SessionError::Interrupted { answer, source }) => {
-                let name = format!("answer-{}.json", round + 1);
-                dir.write_json(&name, &answer)?;
-                return Err(SessionError::Interrupted { answer, source });
-            }
-            Err(e) => return Err(e),
+        }
+        if let (true, [short, long]) = (self.opts.versions, session.rounds.as_slice()) {
+            session.comparison = Some(versions::compare(
+                self.question,
+                &short.answer.report,
+                &long.answer.report,
+            ));
+        }
+        if session.rounds.len() > 1 {
+            session.summary = self.summary(session)?;
+        }
+        Ok(())
+    }
+
+    /// Speaks the question; a voice that fails is reported once and turned off.
+    fn speak(&mut self, text: &str) {
+        if let Err(e) = self.voice.speak(text, self.interviewer.client()) {
+            tracing::warn!("{e}; questions are shown but no longer spoken");
+            self.voice = Voice::off();
         }
     }
-    unreachable!("the loop returns")
+
+    /// Shows the report, streams the critique into it, waits for the speaker, saves the critique.
+    fn review(
+        &mut self,
+        i: usize,
+        label: &str,
+        clock: &Clock,
+        asked: (String, Asker),
+        answer: Answer,
+        session: &mut Practice,
+    ) -> Result<Round, SessionError> {
+        let mut view = report_view(self.question, label, clock, &asked.0, &answer);
+        self.screen.show(&view)?;
+        let critique = self.critique(i, &asked.0, &answer, &mut view)?;
+        let disagreements = critique
+            .as_ref()
+            .map(|c| critique::disagreements(c, &answer.report.score))
+            .unwrap_or_default();
+        let round = Round {
+            label: label.to_string(),
+            target_secs: clock.target.as_secs(),
+            asked: asked.0,
+            asked_by: asked.1,
+            answer,
+            critique,
+            disagreements,
+        };
+        if round.critique.is_some() {
+            self.dir
+                .write_json(&format!("critique-{}.json", i + 1), &round)?;
+        }
+        if self.screen.report(&mut view)? == Some(Key::Quit) {
+            session.quit = true;
+        }
+        Ok(round)
+    }
+
+    /// The interviewer's critique, streamed into `view`.
+    fn critique(
+        &mut self,
+        i: usize,
+        asked: &str,
+        answer: &Answer,
+        view: &mut LiveView,
+    ) -> Result<Option<Critique>, SessionError> {
+        if !self.interviewer.online() {
+            return Ok(None);
+        }
+        view.scroll = view
+            .report
+            .as_deref()
+            .map_or(0, |r| r.lines().count() as u16);
+        view.critique = Some(String::new());
+        view.status = "the interviewer is reading the answer…".into();
+        self.screen.show(view)?;
+        let turn = Turn {
+            asked,
+            round: i,
+            report: &answer.report,
+        };
+        let mut shown: Result<(), SessionError> = Ok(());
+        let screen = &mut *self.screen;
+        let critique = {
+            let mut on_text = |text: &str| {
+                view.critique = Some(text.to_string());
+                if shown.is_ok() {
+                    shown = screen.show(view);
+                }
+            };
+            self.interviewer.critique(&turn, &mut on_text)
+        };
+        shown?;
+        match &critique {
+            Some(c) => {
+                view.critique = Some(critique::render(c, &answer.report.score, true));
+                view.status = format!(
+                    "critique saved in {}",
+                    self.dir.file(&format!("critique-{}.json", i + 1)).display()
+                );
+            }
+            None => {
+                view.critique = None;
+                if let Some(e) = self.interviewer.failure() {
+                    view.status =
+                        format!("{}; going on with the local scorer", crate::error_chain(e));
+                }
+            }
+        }
+        self.screen.show(view)?;
+        Ok(critique)
+    }
+
+    fn summary(&mut self, session: &Practice) -> Result<Option<String>, SessionError> {
+        if !self.interviewer.online() {
+            return Ok(None);
+        }
+        let mut view = LiveView {
+            title: format!("rehearse · {} · summary", self.question.id),
+            question: self.question.text.clone(),
+            phase: Phase::Report,
+            report: Some(rounds_overview(session)),
+            critique: Some(String::new()),
+            status: "the interviewer is summing up…".into(),
+            keys: vec![
+                ("Enter".into(), "finish".into()),
+                ("↑/↓".into(), "scroll".into()),
+            ],
+            ..LiveView::default()
+        };
+        self.screen.show(&view)?;
+        let rounds = summary_input(session);
+        let mut shown: Result<(), SessionError> = Ok(());
+        let screen = &mut *self.screen;
+        let summary = {
+            let mut on_text = |text: &str| {
+                view.critique = Some(text.to_string());
+                if shown.is_ok() {
+                    shown = screen.show(&view);
+                }
+            };
+            self.interviewer.summary(&rounds, &mut on_text)
+        };
+        shown?;
+        view.critique = summary.clone();
+        view.status = String::new();
+        self.screen.report(&mut view)?;
+        Ok(summary)
+    }
+
+    /// Records takes of one round until one is scored (`Some`) or the speaker quits (`None`).
+    fn answer_round(
+        &mut self,
+        session: &mut Practice,
+        round: usize,
+        label: &str,
+        clock: Clock,
+        asked: &str,
+    ) -> Result<Option<Answer>, SessionError> {
+        for take in 1.. {
+            let audio = match take {
+                1 => self.dir.file(&format!("answer-{}.wav", round + 1)),
+                n => self.dir.file(&format!("answer-{}.take{n}.wav", round + 1)),
+            };
+            let spec = AnswerSpec {
+                title: format!("rehearse · {} · {label}", self.question.id),
+                question: self.question,
+                asked: asked.to_string(),
+                clock,
+                audio,
+                model: self.opts.model.clone(),
+            };
+            let mut source = open_source(self.opts, round)?;
+            match answer::run(&spec, source.as_mut(), &mut self.engine, &mut *self.screen) {
+                Ok(Outcome::Done(a)) => return Ok(Some(*a)),
+                Ok(Outcome::Retry(path)) => session.abandoned.push(path),
+                Ok(Outcome::Quit(path)) => {
+                    session.abandoned.push(path);
+                    return Ok(None);
+                }
+                Err(SessionError::Interrupted { answer, source }) => {
+                    let name = format!("answer-{}.json", round + 1);
+                    self.dir.write_json(&name, &answer)?;
+                    return Err(SessionError::Interrupted { answer, source });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+}
+
+/// Each round's question and scores, shown above the summary.
+fn rounds_overview(session: &Practice) -> String {
+    let mut out = String::new();
+    for (i, r) in session.rounds.iter().enumerate() {
+        out += &format!(
+            "Round {}: {}/100 · {} words · {}\n  {}\n",
+            i + 1,
+            r.answer.report.score.overall,
+            r.answer.report.delivery.words,
+            crate::units::mmss(Duration::from_secs_f64(r.answer.seconds)),
+            r.asked
+        );
+    }
+    out
+}
+
+/// The rounds as the summary prompt's `rounds` value.
+fn summary_input(session: &Practice) -> String {
+    let mut out = String::new();
+    for (i, r) in session.rounds.iter().enumerate() {
+        out += &format!(
+            "Round {}. Question: {}\nLocal score: {}/100, {} words in {:.0} s.\n",
+            i + 1,
+            r.asked,
+            r.answer.report.score.overall,
+            r.answer.report.delivery.words,
+            r.answer.seconds
+        );
+        if let Some(c) = &r.critique {
+            out += &format!("Your critique: {}\n", c.summary);
+            for imp in &c.improvements {
+                out += &format!("- {imp}\n");
+            }
+        }
+        out += "\n";
+    }
+    out
 }
 
 /// The rounds of the session: one answer at the target, or the two versions.
 fn rounds(opts: &PracticeOptions) -> Vec<(String, Clock)> {
     if !opts.versions {
-        return vec![("answer".into(), opts.clock)];
+        return match opts.rounds {
+            0 | 1 => vec![("answer".into(), opts.clock)],
+            n => (1..=n)
+                .map(|i| (format!("round {i} of {n}"), opts.clock))
+                .collect(),
+        };
     }
     let cap = |secs| {
         let mut c = opts.clock;
@@ -216,16 +484,21 @@ fn open_source(opts: &PracticeOptions, round: usize) -> Result<Box<dyn AudioSour
     Ok(Box::new(Playback::open(path, opts.speed, &opts.limits)?))
 }
 
-fn report_view(spec: &AnswerSpec<'_>, a: &Answer) -> crate::report::tui::LiveView {
-    use crate::report::tui::{LiveView, Phase};
+fn report_view(
+    question: &Question,
+    label: &str,
+    clock: &Clock,
+    asked: &str,
+    a: &Answer,
+) -> LiveView {
     LiveView {
-        title: spec.title.clone(),
-        question: spec.question.text.clone(),
+        title: format!("rehearse · {} · {label}", question.id),
+        question: asked.to_string(),
         phase: Phase::Report,
         elapsed: Duration::from_secs_f64(a.seconds),
-        target: spec.clock.target,
-        hard_cap: spec.clock.hard_cap,
-        warn_before: spec.clock.warn_before,
+        target: clock.target,
+        hard_cap: clock.hard_cap,
+        warn_before: clock.warn_before,
         transcript: a.report.transcript.text.clone(),
         status: format!("saved {}", a.audio.display()),
         keys: vec![

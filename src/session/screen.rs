@@ -36,6 +36,7 @@ pub struct PlainScreen {
     settled_chars: usize,
     covered: HashSet<String>,
     last_tick: Option<u64>,
+    critique: LineStream,
 }
 
 /// Seconds between clock lines.
@@ -52,6 +53,7 @@ impl PlainScreen {
             settled_chars: 0,
             covered: HashSet::new(),
             last_tick: None,
+            critique: LineStream::default(),
         }
     }
 
@@ -98,13 +100,17 @@ impl PlainScreen {
 impl Screen for PlainScreen {
     fn show(&mut self, view: &LiveView) -> Result<(), SessionError> {
         let lines = self.changes(view);
-        if self.quiet || lines.is_empty() {
+        if self.quiet || (lines.is_empty() && view.critique.is_none()) {
             return Ok(());
         }
         let mut err = std::io::stderr().lock();
         for line in lines {
             // Progress is a courtesy; a closed stderr must not stop the answer.
             let _ = writeln!(err, "{line}");
+        }
+        if let Some(text) = &view.critique {
+            let _ = write!(err, "{}", self.critique.update(text));
+            let _ = err.flush();
         }
         Ok(())
     }
@@ -125,12 +131,61 @@ impl Screen for PlainScreen {
         // The report itself goes to standard output with the session's other results; the next
         // answer starts its progress from scratch.
         self.show(view)?;
+        if !self.quiet {
+            let _ = write!(std::io::stderr().lock(), "{}", self.critique.finish());
+        }
         self.said_question = false;
         self.status.clear();
         self.settled_chars = 0;
         self.covered.clear();
         self.last_tick = None;
         Ok(None)
+    }
+}
+
+/// Turns successive versions of a growing text into what to print so a terminal shows it as it
+/// grows: whole new lines, and the new end of the line still arriving. A line that changed after
+/// part of it was printed (a score filled in) is not printed again; the full text is in the
+/// results at the end.
+#[derive(Debug, Default)]
+pub struct LineStream {
+    started: bool,
+    lines_done: usize,
+    partial: String,
+}
+
+impl LineStream {
+    /// What to print now that the text reads `text`.
+    pub fn update(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        if !self.started {
+            self.started = true;
+            out += "\nInterviewer:\n";
+        }
+        let lines: Vec<&str> = text.split('\n').collect();
+        let (whole, last) = lines.split_at(lines.len() - 1);
+        for line in whole.iter().skip(self.lines_done) {
+            match line.strip_prefix(self.partial.as_str()) {
+                Some(rest) => out += rest,
+                None => out += &format!("\n{line}"),
+            }
+            out += "\n";
+            self.partial.clear();
+            self.lines_done += 1;
+        }
+        let last = last[0];
+        if let Some(rest) = last.strip_prefix(self.partial.as_str()) {
+            out += rest;
+            self.partial = last.to_string();
+        }
+        out
+    }
+
+    /// Ends the text: a newline if a line is unfinished; ready for the next text.
+    pub fn finish(&mut self) -> String {
+        let out = if self.partial.is_empty() { "" } else { "\n" };
+        *self = LineStream::default();
+        out.to_string()
     }
 }
 
@@ -212,7 +267,22 @@ mod tests {
             settled_chars: 0,
             covered: HashSet::new(),
             last_tick: Some(0),
+            critique: LineStream::default(),
         }
+    }
+
+    #[test]
+    fn a_growing_text_is_printed_once() {
+        let mut l = LineStream::default();
+        let mut out = l.update("Good tri");
+        out += &l.update("Good triage.");
+        out += &l.update("Good triage.\n  impact …");
+        out += &l.update("Good triage.\n  impact 3/4\n  + calm");
+        out += &l.finish();
+        assert_eq!(
+            out,
+            "\nInterviewer:\nGood triage.\n  impact …\n  impact 3/4\n  + calm\n"
+        );
     }
 
     #[test]

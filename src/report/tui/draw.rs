@@ -208,7 +208,11 @@ fn draw_report(frame: &mut Frame, view: &LiveView, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(title_line(&view.title), title);
-    let text = view.report.clone().unwrap_or_default();
+    let mut text = view.report.clone().unwrap_or_default();
+    if let Some(critique) = &view.critique {
+        text += "\nInterviewer\n\n";
+        text += critique;
+    }
     frame.render_widget(
         Paragraph::new(text)
             .scroll((view.scroll, 0))
@@ -287,6 +291,7 @@ mod tests {
                 ("q".into(), "quit".into()),
             ],
             report: None,
+            critique: None,
             scroll: 0,
         }
     }
@@ -343,6 +348,17 @@ mod tests {
         assert_eq!(bar.chars().count(), 27);
         assert_eq!(bar.chars().nth(18), Some('|'), "{bar}");
         assert!(bar.starts_with("█████████"));
+    }
+
+    #[test]
+    fn the_critique_is_drawn_below_the_report() {
+        let mut v = view(60);
+        v.phase = Phase::Report;
+        v.report = Some("Score 65/100\n".into());
+        v.critique = Some("Solid triage, weak prevention.".into());
+        let text = render(&v, 80, 20);
+        assert!(text.contains("Interviewer"), "{text}");
+        assert!(text.contains("Solid triage, weak prevention."), "{text}");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct LiveView {
     pub keys: Vec<(String, String)>,
     /// The report text, in [`Phase::Report`].
     pub report: Option<String>,
+    /// The interviewer's critique (or summary) below the report, as far as it has arrived.
+    pub critique: Option<String>,
     /// Lines scrolled down in the report.
     pub scroll: u16,
 }

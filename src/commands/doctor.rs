@@ -1,0 +1,361 @@
+//! `rehearse doctor`: checks everything a session depends on and says precisely what is wrong.
+//!
+//! The interviewer's endpoint gets the most care, because it fails in the most ways: nothing
+//! listening, a key refused, a model the server does not have, a server that takes no JSON schema.
+//! Each check is one line; any failed check makes the exit status non-zero.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::config::Format;
+use crate::interview::client::Message;
+use crate::interview::prompts::Prompts;
+use crate::interview::voice::{Engine, Voice};
+use crate::interview::{LlmClient, LlmError};
+use crate::questions::Bank;
+use crate::settings::Settings;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Works.
+    Ok,
+    /// Works, with something worth knowing.
+    Note,
+    /// Does not work.
+    Fail,
+}
+
+/// One check's line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub check: &'static str,
+    /// How it came out.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+}
+
+fn line(check: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        check,
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// A failed doctor: some checks failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} checks failed")]
+pub struct DoctorFailed {
+    failed: usize,
+    total: usize,
+}
+
+/// Runs every check; returns the report and whether all passed.
+pub fn run(settings: &Settings) -> (String, Result<(), DoctorFailed>) {
+    let mut checks = vec![config(settings), whisper(settings), questions(settings)];
+    checks.push(prompts(settings));
+    checks.extend(endpoint(settings));
+    checks.push(voice(settings));
+    checks.push(microphone());
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    let text = render(&checks, settings.format);
+    let verdict = match failed {
+        0 => Ok(()),
+        n => Err(DoctorFailed {
+            failed: n,
+            total: checks.len(),
+        }),
+    };
+    (text, verdict)
+}
+
+fn render(checks: &[Check], format: Format) -> String {
+    if format == Format::Json {
+        let mut s = serde_json::to_string_pretty(checks).expect("checks serialise");
+        s.push('\n');
+        return s;
+    }
+    let mut out = String::new();
+    for c in checks {
+        let mark = match c.status {
+            Status::Ok => "ok  ",
+            Status::Note => "note",
+            Status::Fail => "FAIL",
+        };
+        out += &format!("{mark}  {:<12} {}\n", c.check, c.detail);
+    }
+    out
+}
+
+fn config(settings: &Settings) -> Check {
+    match &settings.config_path {
+        Some(p) => line("config", Status::Ok, format!("read {}", p.display())),
+        None => line(
+            "config",
+            Status::Note,
+            "no config file; the defaults apply (see config.example.toml)",
+        ),
+    }
+}
+
+fn whisper(settings: &Settings) -> Check {
+    let found = crate::models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)
+        .map_err(Error::from)
+        .and_then(|p| {
+            crate::models::inspect::inspect(&p)
+                .map(|info| format!("{} at {}", info.name(), p.display()))
+                .map_err(Error::from)
+        });
+    match found {
+        Ok(d) => line("whisper", Status::Ok, d),
+        Err(e) => line("whisper", Status::Fail, crate::error_chain(&e)),
+    }
+}
+
+fn questions(settings: &Settings) -> Check {
+    match Bank::load(settings.questions_dir.as_deref()) {
+        Ok(b) => line(
+            "questions",
+            Status::Ok,
+            format!("{} questions", b.all().len()),
+        ),
+        Err(e) => line("questions", Status::Fail, crate::error_chain(&e)),
+    }
+}
+
+fn prompts(settings: &Settings) -> Check {
+    match Prompts::load(settings.interviewer.prompts_dir.as_deref()) {
+        Ok(p) => {
+            let own: Vec<&String> = p
+                .origins()
+                .values()
+                .filter(|o| !o.starts_with("built-in"))
+                .collect();
+            if own.is_empty() {
+                line("prompts", Status::Ok, "the built-in templates")
+            } else {
+                line(
+                    "prompts",
+                    Status::Ok,
+                    format!(
+                        "built-in templates, with your own {}",
+                        own.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            }
+        }
+        Err(e) => line("prompts", Status::Fail, crate::error_chain(&e)),
+    }
+}
+
+fn endpoint(settings: &Settings) -> Vec<Check> {
+    let Some(e) = &settings.interviewer.endpoint else {
+        return vec![line(
+            "interviewer",
+            Status::Note,
+            "none configured: sessions use the local scorer and the question bank's follow-ups (set interviewer.base_url and interviewer.model)",
+        )];
+    };
+    let mut checks = vec![match &e.api_key {
+        Some(_) => line(
+            "api key",
+            Status::Ok,
+            format!("read from ${}", e.api_key_env),
+        ),
+        None => line(
+            "api key",
+            Status::Note,
+            format!(
+                "${} is not set; fine for a local server that wants no key",
+                e.api_key_env
+            ),
+        ),
+    }];
+    let mut probe = e.clone();
+    probe.retries = 0;
+    let client = match LlmClient::new(probe) {
+        Ok(c) => c,
+        Err(err) => {
+            checks.push(line("interviewer", Status::Fail, crate::error_chain(&err)));
+            return checks;
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    runtime.block_on(probe_endpoint(&client, &mut checks));
+    checks
+}
+
+async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
+    let e = client.endpoint();
+    match client.models().await {
+        Ok(models) if models.iter().any(|m| m == &e.model) => {
+            checks.push(line(
+                "endpoint",
+                Status::Ok,
+                format!("{} answers", e.base_url),
+            ));
+            checks.push(line("model", Status::Ok, format!("{} is served", e.model)));
+        }
+        Ok(models) if models.is_empty() => {
+            checks.push(line(
+                "endpoint",
+                Status::Ok,
+                format!("{} answers", e.base_url),
+            ));
+            checks.push(line(
+                "model",
+                Status::Note,
+                "the server lists no models; the chat check below tells whether the model works",
+            ));
+        }
+        Ok(models) => {
+            checks.push(line(
+                "endpoint",
+                Status::Ok,
+                format!("{} answers", e.base_url),
+            ));
+            checks.push(line(
+                "model",
+                Status::Fail,
+                format!(
+                    "{} does not serve `{}`; it has {}",
+                    e.base_url,
+                    e.model,
+                    models.join(", ")
+                ),
+            ));
+            return;
+        }
+        Err(LlmError::NotFound { .. }) => {
+            checks.push(line(
+                "endpoint",
+                Status::Note,
+                format!(
+                    "{} has no /models route; the chat check below tells whether it works",
+                    e.base_url
+                ),
+            ));
+        }
+        Err(
+            err @ (LlmError::Connect { .. } | LlmError::Timeout { .. } | LlmError::BadKey { .. }),
+        ) => {
+            checks.push(line("endpoint", Status::Fail, crate::error_chain(&err)));
+            return;
+        }
+        Err(err) => checks.push(line(
+            "endpoint",
+            Status::Note,
+            format!("listing models failed: {}", crate::error_chain(&err)),
+        )),
+    }
+    checks.push(chat(client).await);
+    checks.push(schema(client).await);
+}
+
+async fn chat(client: &LlmClient) -> Check {
+    let messages = [Message::new("user", "Reply with the single word: ready")];
+    let started = Instant::now();
+    let mut first = None;
+    let result = client
+        .chat(&messages, None, &mut |_| {
+            first.get_or_insert_with(|| started.elapsed());
+        })
+        .await;
+    let took = started.elapsed();
+    let first = first.map_or("no text".to_string(), |f| {
+        format!("first text after {} ms", f.as_millis())
+    });
+    match result {
+        Ok(_) | Err(LlmError::TooLong { .. }) => line(
+            "chat",
+            Status::Ok,
+            format!("a streamed reply in {} ms ({first})", took.as_millis()),
+        ),
+        Err(err) => line("chat", Status::Fail, crate::error_chain(&err)),
+    }
+}
+
+async fn schema(client: &LlmClient) -> Check {
+    let format = serde_json::json!({
+        "type": "json_schema",
+        "json_schema": {"name": "probe", "strict": true, "schema": {
+            "type": "object", "additionalProperties": false,
+            "required": ["ok"], "properties": {"ok": {"type": "boolean"}}
+        }}
+    });
+    let messages = [Message::new(
+        "user",
+        "Reply with the JSON object {\"ok\": true}.",
+    )];
+    match client.chat(&messages, Some(&format), &mut |_| {}).await {
+        Ok(_) | Err(LlmError::TooLong { .. }) => line(
+            "json schema",
+            Status::Ok,
+            "response_format json_schema is accepted",
+        ),
+        Err(LlmError::Rejected { status, .. }) if status.as_u16() == 400 => line(
+            "json schema",
+            Status::Note,
+            "the server refuses response_format json_schema; rehearse will put the schema in the prompt and check the reply",
+        ),
+        Err(err) => line("json schema", Status::Fail, crate::error_chain(&err)),
+    }
+}
+
+fn voice(settings: &Settings) -> Check {
+    let s = &settings.interviewer;
+    if s.voice == Engine::Off {
+        return line(
+            "voice",
+            Status::Ok,
+            "off: questions are shown, not spoken (interviewer.voice)",
+        );
+    }
+    match Voice::new(
+        s.voice.clone(),
+        &s.voice_name,
+        &s.speech_model,
+        s.endpoint.is_some(),
+    ) {
+        Ok(_) => line("voice", Status::Ok, format!("{:?} is ready", s.voice)),
+        Err(e) => line("voice", Status::Fail, e.to_string()),
+    }
+}
+
+fn microphone() -> Check {
+    match crate::audio::capture::input_devices() {
+        Ok(d) if d.is_empty() => line(
+            "microphone",
+            Status::Note,
+            "no input device; `rehearse practice --input FILE` still works",
+        ),
+        Ok(d) => line(
+            "microphone",
+            Status::Ok,
+            format!(
+                "{} input device(s); `rehearse devices --test` checks the level",
+                d.len()
+            ),
+        ),
+        Err(e) => line(
+            "microphone",
+            Status::Note,
+            format!(
+                "{}; `rehearse practice --input FILE` still works",
+                crate::error_chain(&e)
+            ),
+        ),
+    }
+}
