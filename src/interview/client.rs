@@ -440,7 +440,7 @@ impl LlmClient {
 
     fn classify_status(&self, status: StatusCode, message: &str, path: &'static str) -> LlmError {
         let url = self.url();
-        let message = self.short(message);
+        let message = self.short(&server_message(message));
         match status.as_u16() {
             401 | 403 => LlmError::BadKey {
                 url,
@@ -468,5 +468,44 @@ impl LlmClient {
                 message,
             },
         }
+    }
+}
+
+/// The human part of an error body: `{"error": {"message": …}}`, `{"error": "…"}` or
+/// `{"message": …}` as servers variously send it; the body itself otherwise. async-openai parses
+/// 4xx bodies but passes 5xx bodies on raw.
+fn server_message(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.trim().to_string();
+    };
+    let found = [
+        v.pointer("/error/message"),
+        v.get("error"),
+        v.get("message"),
+        v.get("detail"),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|m| m.as_str().map(str::to_string));
+    found.unwrap_or_else(|| body.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_message;
+
+    #[test]
+    fn error_bodies_give_their_message() {
+        assert_eq!(
+            server_message(r#"{"error":{"message":"overloaded","code":null}}"#),
+            "overloaded"
+        );
+        assert_eq!(
+            server_message(r#"{"error":"model not loaded"}"#),
+            "model not loaded"
+        );
+        assert_eq!(server_message(r#"{"detail":"Not Found"}"#), "Not Found");
+        assert_eq!(server_message("Bad Gateway"), "Bad Gateway");
+        assert_eq!(server_message("{}"), "{}");
     }
 }

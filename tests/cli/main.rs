@@ -3,6 +3,8 @@
 
 mod bad_input;
 mod capture;
+mod interviewer;
+mod llm_server;
 mod models;
 mod practice;
 mod score;

@@ -24,17 +24,23 @@ pub fn jfk() -> (PathBuf, String) {
 /// on a two-core machine, and whisper.cpp's worker threads spin while they wait for each other, so
 /// two processes of two threads each would slow each other down many times over.
 pub fn rehearse(data_dir: &Path) -> Command {
+    rehearse_with(data_dir, "")
+}
+
+/// Like [`rehearse`], with `extra` appended to the config file.
+pub fn rehearse_with(data_dir: &Path, extra: &str) -> Command {
     let config_dir = data_dir.join("config/rehearse");
     std::fs::create_dir_all(&config_dir).expect("the test's config folder can be made");
     std::fs::write(
         config_dir.join("config.toml"),
-        "[transcribe]\nthreads = 1\n",
+        format!("[transcribe]\nthreads = 1\n{extra}"),
     )
     .expect("the test config can be written");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
     cmd.env_remove("REHEARSE_CONFIG")
         .env_remove("REHEARSE_MODEL")
         .env_remove("RUST_LOG")
+        .env_remove("OPENAI_API_KEY")
         .env("REHEARSE_DATA_DIR", data_dir)
         .env("XDG_CONFIG_HOME", data_dir.join("config"));
     cmd
