@@ -213,31 +213,29 @@ pub fn disagreements(critique: &Critique, local: &ScoreCard) -> Vec<Disagreement
         .collect()
 }
 
-/// The critique as text, each rubric dimension beside the local scorer's level.
+/// The critique as text, each rubric dimension beside the local scorer's level. While the reply
+/// is still arriving (`finished` false), the last dimension is held back until something after it
+/// has arrived, so a row is never shown before its score; the comparison comes last, once whole.
 pub fn render(critique: &Critique, local: &ScoreCard, finished: bool) -> String {
     let mut out = String::new();
     if !critique.summary.is_empty() {
         out += &format!("{}\n", critique.summary);
     }
-    if !critique.dimensions.is_empty() {
+    let later = !(critique.strengths.is_empty()
+        && critique.improvements.is_empty()
+        && critique.outline_90s.is_empty()
+        && critique.follow_up.is_empty());
+    let shown = match (finished || later, critique.dimensions.len()) {
+        (true, n) => n,
+        (false, n) => n.saturating_sub(1),
+    };
+    if shown > 0 {
         out += &format!(
             "\n  {:<32} {:>5}  {:>11}\n",
             "dimension", "local", "interviewer"
         );
-        for v in &critique.dimensions {
+        for v in &critique.dimensions[..shown] {
             out += &dimension_row(v, local);
-        }
-    }
-    if finished {
-        let gaps = disagreements(critique, local);
-        if !gaps.is_empty() {
-            out += "\nWhere the two disagree:\n";
-            for g in gaps {
-                out += &format!(
-                    "  - {}: the local scorer heard {}/4, the interviewer gives {}/4. {}\n",
-                    g.dimension, g.local, g.interviewer, g.comment
-                );
-            }
         }
     }
     out += &section("Strengths", &critique.strengths, "  - ");
@@ -245,6 +243,18 @@ pub fn render(critique: &Critique, local: &ScoreCard, finished: bool) -> String 
     out += &section("A 90-second outline", &critique.outline_90s, "  - ");
     if !critique.follow_up.is_empty() {
         out += &format!("\nFollow-up: {}\n", critique.follow_up);
+    }
+    if finished {
+        let gaps = disagreements(critique, local);
+        if !gaps.is_empty() {
+            out += "\nWhere the interviewer and the local scorer disagree:\n";
+            for g in gaps {
+                out += &format!(
+                    "  - {}: the local scorer heard {}/4, the interviewer gives {}/4. {}\n",
+                    g.dimension, g.local, g.interviewer, g.comment
+                );
+            }
+        }
     }
     out
 }

@@ -15,6 +15,7 @@ use super::endpoint::Structured;
 use super::prompts::{Kind, PromptError, Prompts, tag_safe};
 use crate::questions::Question;
 use crate::report::ScoreReport;
+use crate::score::ScoreCard;
 use crate::units::clock;
 
 /// What one round gives the interviewer.
@@ -186,10 +187,11 @@ impl Interviewer {
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Critique, LlmError> {
         let messages = self.critique_messages(turn)?;
-        let reply = self.ask(&messages, on_text)?;
+        let local = &turn.report.score;
+        let reply = self.ask(&messages, local, on_text)?;
         match critique::parse(&reply, &self.question) {
             Ok(c) => Ok(c),
-            Err(why) => self.repair(messages, reply, &why, on_text),
+            Err(why) => self.repair(messages, reply, &why, local, on_text),
         }
     }
 
@@ -199,6 +201,7 @@ impl Interviewer {
         mut messages: Vec<Message>,
         reply: String,
         why: &str,
+        local: &ScoreCard,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Critique, LlmError> {
         tracing::info!("the critique could not be read ({why}); asking once for a repair");
@@ -210,7 +213,7 @@ impl Interviewer {
                  matching the schema, with nothing before or after it."
             ),
         ));
-        let reply = self.ask(&messages, on_text)?;
+        let reply = self.ask(&messages, local, on_text)?;
         critique::parse(&reply, &self.question).map_err(|why| LlmError::Malformed {
             url: self.url(),
             detail: format!(
@@ -224,6 +227,7 @@ impl Interviewer {
     fn ask(
         &mut self,
         messages: &[Message],
+        local: &ScoreCard,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<String, LlmError> {
         let client = self.client.as_ref().expect("online");
@@ -242,7 +246,7 @@ impl Interviewer {
         let mut stream = |piece: &str| {
             text += piece;
             if let Some(c) = critique::parse_partial(&text, question) {
-                let rendered = critique_text_so_far(&c);
+                let rendered = critique::render(&c, local, false);
                 if rendered != shown {
                     shown = rendered;
                     on_text(&shown);
@@ -332,25 +336,6 @@ impl Interviewer {
             .map(|c| c.endpoint().base_url.clone())
             .unwrap_or_default()
     }
-}
-
-/// The critique as far as it has arrived, without the parts that need the whole of it.
-fn critique_text_so_far(c: &Critique) -> String {
-    let mut out = c.summary.clone();
-    for v in &c.dimensions {
-        let score = v.score.map_or("…".to_string(), |s| format!("{s}/4"));
-        out += &format!("\n  {} {score}", v.id);
-    }
-    for s in &c.strengths {
-        out += &format!("\n  + {s}");
-    }
-    for s in &c.improvements {
-        out += &format!("\n  - {s}");
-    }
-    if !c.follow_up.is_empty() {
-        out += &format!("\nFollow-up: {}", c.follow_up);
-    }
-    out
 }
 
 fn prompt_error(e: PromptError) -> LlmError {

@@ -103,15 +103,18 @@ impl Screen for PlainScreen {
         if self.quiet || (lines.is_empty() && view.critique.is_none()) {
             return Ok(());
         }
+        // Progress is a courtesy; a closed stderr must not stop the answer.
         let mut err = std::io::stderr().lock();
-        for line in lines {
-            // Progress is a courtesy; a closed stderr must not stop the answer.
-            let _ = writeln!(err, "{line}");
-        }
         if let Some(text) = &view.critique {
             let _ = write!(err, "{}", self.critique.update(text));
-            let _ = err.flush();
+            if !lines.is_empty() {
+                let _ = write!(err, "{}", self.critique.end_line());
+            }
         }
+        for line in lines {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = err.flush();
         Ok(())
     }
 
@@ -158,6 +161,11 @@ impl LineStream {
     /// What to print now that the text reads `text`.
     pub fn update(&mut self, text: &str) -> String {
         let mut out = String::new();
+        // The last line may still grow even when the text ends in a newline.
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        if text.is_empty() {
+            return out;
+        }
         if !self.started {
             self.started = true;
             out += "\nInterviewer:\n";
@@ -174,11 +182,26 @@ impl LineStream {
             self.lines_done += 1;
         }
         let last = last[0];
+        if self.lines_done >= lines.len() {
+            // The last line was ended by other output; it is not printed twice.
+            return out;
+        }
         if let Some(rest) = last.strip_prefix(self.partial.as_str()) {
             out += rest;
             self.partial = last.to_string();
         }
         out
+    }
+
+    /// A newline if a line is unfinished, so other output can follow; the text goes on after it.
+    pub fn end_line(&mut self) -> String {
+        if self.partial.is_empty() {
+            return String::new();
+        }
+        // The unfinished line counts as printed; if it grows, the rest is printed on a new line.
+        self.partial.clear();
+        self.lines_done += 1;
+        "\n".into()
     }
 
     /// Ends the text: a newline if a line is unfinished; ready for the next text.
@@ -274,8 +297,9 @@ mod tests {
     #[test]
     fn a_growing_text_is_printed_once() {
         let mut l = LineStream::default();
-        let mut out = l.update("Good tri");
-        out += &l.update("Good triage.");
+        let mut out = l.update("");
+        out += &l.update("Good tri\n");
+        out += &l.update("Good triage.\n");
         out += &l.update("Good triage.\n  impact …");
         out += &l.update("Good triage.\n  impact 3/4\n  + calm");
         out += &l.finish();

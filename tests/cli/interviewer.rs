@@ -681,3 +681,42 @@ fn a_multi_round_session_saves_every_round_and_carries_hidden_notes() {
         "hidden notes were shown"
     );
 }
+
+/// One round against a real server: `REHEARSE_LLM_URL` (and `REHEARSE_LLM_MODEL`, and the key in
+/// `REHEARSE_LLM_KEY` if it needs one). Opt-in, as the README's "Trying it with llama.cpp's
+/// server" says, because the suite needs no network and no language model.
+#[test]
+#[ignore = "needs a real server: set REHEARSE_LLM_URL and run with --ignored"]
+fn a_real_server_critiques_one_round() {
+    let url = std::env::var("REHEARSE_LLM_URL").expect("REHEARSE_LLM_URL names the server");
+    let model = std::env::var("REHEARSE_LLM_MODEL").unwrap_or_else(|_| "default".into());
+    let dir = tempfile::tempdir().unwrap();
+    let input = spoken(dir.path(), "answer.wav", ANSWER, 170);
+    let config = format!(
+        "[interviewer]\nbase_url = \"{url}\"\nmodel = \"{model}\"\napi_key_env = \"REHEARSE_LLM_KEY\"\ntimeout = \"10m\"\nread_timeout = \"5m\"\n"
+    );
+    let out = rehearse_with(dir.path(), &config)
+        .args(["practice", "--plain", "--speed", "0", "-i"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let folder = std::fs::read_dir(dir.path().join("sessions"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let saved = read_json(&folder.join("critique-1.json"));
+    let critique = &saved["critique"];
+    assert!(!critique["summary"].as_str().unwrap().is_empty(), "{saved}");
+    assert!(
+        !critique["follow_up"].as_str().unwrap().is_empty(),
+        "{saved}"
+    );
+    assert!(
+        !critique["dimensions"].as_array().unwrap().is_empty(),
+        "{saved}"
+    );
+}
