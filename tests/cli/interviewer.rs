@@ -720,3 +720,171 @@ fn a_real_server_critiques_one_round() {
         "{saved}"
     );
 }
+
+#[test]
+fn a_server_that_refuses_the_schema_is_asked_again_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        vec![
+            Reply::status(400, "response_format json_schema is not supported"),
+            Reply::text(&critique_json("Why?", ""), 50),
+        ],
+        &[],
+    );
+    let (ok, stdout, stderr, _) = session(dir.path(), &server.url(), "", &[]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Clear triage and rollback"));
+    let chats = server.chats();
+    assert_eq!(chats.len(), 2);
+    assert!(chats[0].json().get("response_format").is_some());
+    assert!(chats[1].json().get("response_format").is_none());
+    let user = chats[1].json()["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        user.contains("\"enough_to_judge\""),
+        "the schema is in the prompt"
+    );
+}
+
+#[test]
+fn a_bad_prompt_template_stops_the_session_before_anyone_speaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompts = dir.path().join("my-prompts");
+    std::fs::create_dir_all(&prompts).unwrap();
+    std::fs::write(
+        prompts.join("critique.md"),
+        "{{ transcript }} {{ schema }} {{ candidate_name }}",
+    )
+    .unwrap();
+    let server = Server::start(vec![Reply::text("{}", 5)], &[]);
+    let extra = format!("prompts_dir = \"{}\"\n", prompts.display());
+    let (ok, stdout, stderr, _) = session(dir.path(), &server.url(), &extra, &[]);
+    assert!(!ok);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("critique.md uses `candidate_name`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        !dir.path().join("sessions").exists(),
+        "nothing was recorded"
+    );
+}
+
+#[test]
+fn questions_are_spoken_before_each_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let said = dir.path().join("said.txt");
+    let fake = bin.join("espeak-ng");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", said.display()),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x"])
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let server = Server::start(
+        vec![
+            Reply::text(&critique_json("What if you could not roll back?", ""), 50),
+            Reply::text(&critique_json("Why?", ""), 50),
+            Reply::text("Well done.", 5),
+        ],
+        &[],
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let input = spoken(dir.path(), "answer.wav", ANSWER, 170);
+    let out = rehearse_with(
+        dir.path(),
+        &config(
+            &server.url(),
+            "voice = \"espeak-ng\"\nvoice_name = \"en-us\"\n",
+        ),
+    )
+    .env("PATH", path)
+    .args([
+        "--quiet", "practice", "--plain", "--speed", "0", "--rounds", "2", "-i",
+    ])
+    .arg(&input)
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = std::fs::read_to_string(&said).unwrap();
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "-v en-us -- How do you debug a production issue?",
+            "-v en-us -- What if you could not roll back?"
+        ]
+    );
+}
+
+#[test]
+fn doctor_says_what_works_and_what_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(vec![Reply::text("ready", 5)], &["test-model", "other"]);
+    let out = rehearse_with(dir.path(), &config(&server.url(), ""))
+        .env("REHEARSE_TEST_KEY", KEY)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "ok    endpoint",
+        "ok    model        test-model is served",
+        "ok    chat",
+        "ok    json schema",
+        "ok    api key      read from $REHEARSE_TEST_KEY",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(!text.contains(KEY));
+
+    let wrong =
+        config(&server.url(), "").replace("model = \"test-model\"", "model = \"llama-9000\"");
+    let out = rehearse_with(dir.path(), &wrong)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("does not serve `llama-9000`; it has test-model, other"),
+        "{text}"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = config(&format!("http://127.0.0.1:{port}/v1"), "");
+    let out = rehearse_with(dir.path(), &dead)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("FAIL  endpoint     cannot connect to the interviewer"),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checks failed"));
+}
