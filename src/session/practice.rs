@@ -299,18 +299,10 @@ impl Ctx<'_> {
             round: i,
             report: &answer.report,
         };
-        let mut shown: Result<(), SessionError> = Ok(());
-        let screen = &mut *self.screen;
-        let critique = {
-            let mut on_text = |text: &str| {
-                view.critique = Some(text.to_string());
-                if shown.is_ok() {
-                    shown = screen.show(view);
-                }
-            };
-            self.interviewer.critique(&turn, &mut on_text)
-        };
-        shown?;
+        let interviewer = &mut *self.interviewer;
+        let critique = streamed(&mut *self.screen, view, |on_text| {
+            interviewer.critique(&turn, on_text)
+        })?;
         match &critique {
             Some(c) => {
                 view.critique = Some(critique::render(c, &answer.report.score, true));
@@ -350,18 +342,10 @@ impl Ctx<'_> {
         };
         self.screen.show(&view)?;
         let rounds = summary_input(session);
-        let mut shown: Result<(), SessionError> = Ok(());
-        let screen = &mut *self.screen;
-        let summary = {
-            let mut on_text = |text: &str| {
-                view.critique = Some(text.to_string());
-                if shown.is_ok() {
-                    shown = screen.show(&view);
-                }
-            };
-            self.interviewer.summary(&rounds, &mut on_text)
-        };
-        shown?;
+        let interviewer = &mut *self.interviewer;
+        let summary = streamed(&mut *self.screen, &mut view, |on_text| {
+            interviewer.summary(&rounds, on_text)
+        })?;
         view.critique = summary.clone();
         view.status = String::new();
         self.screen.report(&mut view)?;
@@ -408,6 +392,24 @@ impl Ctx<'_> {
         }
         unreachable!("the loop returns")
     }
+}
+
+/// Runs `ask`, showing the text it streams in `view`'s critique pane as it arrives.
+fn streamed<T>(
+    screen: &mut dyn Screen,
+    view: &mut LiveView,
+    ask: impl FnOnce(&mut dyn FnMut(&str)) -> T,
+) -> Result<T, SessionError> {
+    let mut shown = Ok(());
+    let result = ask(&mut |text: &str| {
+        view.critique = Some(text.to_string());
+        // A screen that failed once is not drawn on again; the error ends the session after
+        // the reply is in.
+        if shown.is_ok() {
+            shown = screen.show(view);
+        }
+    });
+    shown.map(|()| result)
 }
 
 /// Each round's question and scores, shown above the summary.

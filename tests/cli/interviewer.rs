@@ -65,13 +65,7 @@ fn a_normal_stream_arrives_in_pieces_and_whole() {
 #[test]
 fn a_stream_split_at_every_byte_is_put_back_together() {
     let server = Server::start(
-        vec![Reply::Stream {
-            events: chunks(TEXT, 3, Some("stop")),
-            every_byte: true,
-            gap: Duration::ZERO,
-            done: true,
-            cut_at: None,
-        }],
+        vec![Reply::stream(TEXT, 3, true, Duration::ZERO, None)],
         &[],
     );
     assert_eq!(chat(endpoint(&server)).0.unwrap().text, TEXT);
@@ -80,13 +74,13 @@ fn a_stream_split_at_every_byte_is_put_back_together() {
 #[test]
 fn a_slow_stream_within_the_read_timeout_is_waited_for() {
     let server = Server::start(
-        vec![Reply::Stream {
-            events: chunks(TEXT, 20, Some("stop")),
-            every_byte: false,
-            gap: Duration::from_millis(400),
-            done: true,
-            cut_at: None,
-        }],
+        vec![Reply::stream(
+            TEXT,
+            20,
+            false,
+            Duration::from_millis(400),
+            None,
+        )],
         &[],
     );
     assert_eq!(chat(endpoint(&server)).0.unwrap().text, TEXT);
@@ -95,13 +89,13 @@ fn a_slow_stream_within_the_read_timeout_is_waited_for() {
 #[test]
 fn a_stream_that_stalls_past_the_read_timeout_is_an_error() {
     let server = Server::start(
-        vec![Reply::Stream {
-            events: chunks(TEXT, 20, Some("stop")),
-            every_byte: false,
-            gap: Duration::from_millis(2500),
-            done: true,
-            cut_at: None,
-        }],
+        vec![Reply::stream(
+            TEXT,
+            20,
+            false,
+            Duration::from_millis(2500),
+            None,
+        )],
         &[],
     );
     let mut e = endpoint(&server);
@@ -413,13 +407,13 @@ fn a_session_sends_the_rubric_and_the_tagged_transcript_and_shows_the_critique()
 fn a_byte_split_stream_gives_the_same_session_result() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
-        vec![Reply::Stream {
-            events: chunks(&critique_json("Why?", ""), 9, Some("stop")),
-            every_byte: true,
-            gap: Duration::from_millis(1),
-            done: true,
-            cut_at: None,
-        }],
+        vec![Reply::stream(
+            &critique_json("Why?", ""),
+            9,
+            true,
+            Duration::from_millis(1),
+            None,
+        )],
         &[],
     );
     let (ok, stdout, stderr, folder) = session(dir.path(), &server.url(), "", &[]);
@@ -438,13 +432,13 @@ fn a_session_survives_a_429_and_a_slow_stream() {
                 body: "{}".into(),
                 retry_after: Some("0".into()),
             },
-            Reply::Stream {
-                events: chunks(&critique_json("Why?", ""), 200, Some("stop")),
-                every_byte: false,
-                gap: Duration::from_millis(300),
-                done: true,
-                cut_at: None,
-            },
+            Reply::stream(
+                &critique_json("Why?", ""),
+                200,
+                false,
+                Duration::from_millis(300),
+                None,
+            ),
         ],
         &[],
     );
@@ -525,13 +519,13 @@ fn a_repaired_critique_is_used() {
 fn a_stream_cut_in_the_middle_keeps_the_local_results() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
-        vec![Reply::Stream {
-            events: chunks(&critique_json("Why?", ""), 30, Some("stop")),
-            every_byte: false,
-            gap: Duration::ZERO,
-            done: true,
-            cut_at: Some(400),
-        }],
+        vec![Reply::stream(
+            &critique_json("Why?", ""),
+            30,
+            false,
+            Duration::ZERO,
+            Some(400),
+        )],
         &[],
     );
     let (ok, stdout, stderr, folder) = session(dir.path(), &server.url(), "", &[]);

@@ -48,6 +48,24 @@ impl Reply {
         }
     }
 
+    /// A stream of `text` in pieces of `piece` characters with `gap` between them, sent a byte
+    /// per write when `every_byte`, cut after `cut_at` bytes when given.
+    pub fn stream(
+        text: &str,
+        piece: usize,
+        every_byte: bool,
+        gap: Duration,
+        cut_at: Option<usize>,
+    ) -> Reply {
+        Reply::Stream {
+            events: chunks(text, piece, Some("stop")),
+            every_byte,
+            gap,
+            done: true,
+            cut_at,
+        }
+    }
+
     /// An error status with an OpenAI-style error body.
     pub fn status(code: u16, message: &str) -> Reply {
         Reply::Status {
