@@ -48,6 +48,28 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
     },
+    /// List saved sessions and progress per question; with --question, one question's history.
+    History {
+        /// Show the progress on this question: first, best and latest per dimension, trends.
+        #[arg(long, short = 'Q', value_name = "ID")]
+        question: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Write a session's report: text, Markdown, JSON, or one self-contained HTML page.
+    Report(ReportArgs),
+    /// Delete saved sessions, or only their recordings.
+    Delete {
+        /// Sessions by folder name, as `rehearse history` lists them (a unique beginning will do).
+        sessions: Vec<String>,
+        /// Also every session started longer ago than this (30d, 12h, ...).
+        #[arg(long, value_name = "AGE")]
+        older_than: Option<crate::units::Duration>,
+        /// Delete only the recordings; keep transcripts, scores and critiques.
+        #[arg(long)]
+        audio_only: bool,
+    },
     /// List the interview questions rehearse can judge answers against.
     Questions {
         /// Output format.
@@ -74,8 +96,33 @@ pub struct ScoreArgs {
     /// The question the answer is judged against (see `rehearse questions`); default: the config's.
     #[arg(long, short = 'Q', value_name = "ID")]
     pub question: Option<String>,
+    /// Do not keep this answer in the session store (for `rehearse history`).
+    #[arg(long)]
+    pub no_save: bool,
     #[command(flatten)]
     pub whisper: WhisperArgs,
+}
+
+/// Arguments of `rehearse report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The session, by folder name (a unique beginning will do); default: the latest.
+    pub session: Option<String>,
+    /// Write a self-contained HTML page (no network needed, works from file://).
+    #[arg(long)]
+    pub html: bool,
+    /// Instead of one session, the progress on this question (with --html: charts).
+    #[arg(long, short = 'Q', value_name = "ID", conflicts_with = "session")]
+    pub question: Option<String>,
+    /// Write to this file instead of standard output (HTML default: report.html in the session).
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Open the HTML page in the default browser when it is written.
+    #[arg(long, requires = "html")]
+    pub open: bool,
+    /// Output format without --html.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 }
 
 /// Arguments of `rehearse practice`.

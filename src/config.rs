@@ -102,6 +102,8 @@ pub struct PracticeConfig {
     pub device: String,
     /// Where sessions are kept; empty: `sessions/` in the data directory.
     pub sessions_dir: String,
+    /// Recordings older than this many days are removed (their scores stay); 0 keeps them.
+    pub keep_audio_days: u32,
 }
 
 impl Default for PracticeConfig {
@@ -112,6 +114,7 @@ impl Default for PracticeConfig {
             silence_end: String::new(),
             device: String::new(),
             sessions_dir: String::new(),
+            keep_audio_days: 0,
         }
     }
 }

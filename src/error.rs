@@ -92,6 +92,9 @@ pub enum Error {
     /// Some of `rehearse doctor`'s checks failed.
     #[error(transparent)]
     Doctor(#[from] crate::commands::DoctorFailed),
+    /// The session store: a session not found, or not deletable.
+    #[error("{0}")]
+    Store(String),
     /// Writing the result failed.
     #[error("cannot write the result: {0}")]
     Output(#[source] std::io::Error),

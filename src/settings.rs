@@ -69,6 +69,8 @@ pub struct PracticeSettings {
     pub device: Option<String>,
     /// Where session folders go.
     pub sessions_dir: PathBuf,
+    /// Recordings older than this many days are removed; `None` keeps them.
+    pub keep_audio_days: Option<u32>,
 }
 
 /// Speech recognition settings.
@@ -306,6 +308,7 @@ fn practice_settings(config: &Config) -> Result<PracticeSettings, SettingsError>
         sessions_dir: non_empty(&p.sessions_dir)
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir().join("sessions")),
+        keep_audio_days: (p.keep_audio_days > 0).then_some(p.keep_audio_days),
     })
 }
 

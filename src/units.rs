@@ -67,6 +67,7 @@ impl FromStr for Duration {
                 "s" | "sec" | "" => 1000,
                 "m" | "min" => 60_000,
                 "h" => 3_600_000,
+                "d" => 86_400_000,
                 _ => return Err(err()),
             };
             total = n
@@ -124,6 +125,20 @@ pub fn mmss(d: std::time::Duration) -> String {
 pub fn clock(ms: u64) -> String {
     let tenths = ms / 100;
     format!("{}:{:02}.{}", tenths / 600, tenths / 10 % 60, tenths % 10)
+}
+
+/// A session stamp `20261128-232733` (UTC) as `2026-11-28 23:27`.
+pub fn when(stamp: &str) -> String {
+    match (
+        stamp.get(0..4),
+        stamp.get(4..6),
+        stamp.get(6..8),
+        stamp.get(9..11),
+        stamp.get(11..13),
+    ) {
+        (Some(y), Some(m), Some(d), Some(h), Some(mi)) => format!("{y}-{m}-{d} {h}:{mi}"),
+        _ => stamp.to_string(),
+    }
 }
 
 #[cfg(test)]

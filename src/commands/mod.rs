@@ -2,9 +2,11 @@
 
 mod devices;
 mod doctor;
+mod history;
 mod models;
 mod practice;
 mod questions;
+mod report;
 mod score;
 
 use std::io::Write;
@@ -20,6 +22,7 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
     match &cli.command {
         Command::Practice(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
+            history::apply_retention(&settings);
             let text = practice::run(&settings, args, cli.quiet)?;
             print(&text)
         }
@@ -37,10 +40,41 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             print(&text)?;
             verdict.map_err(Error::Doctor)
         }
+        Command::History { question, format } => {
+            let settings = Settings::resolve(cli, None, *format)?;
+            print(&history::run(&settings, question.as_deref(), cli.quiet)?)
+        }
+        Command::Report(args) => {
+            let settings = Settings::resolve(cli, None, args.format)?;
+            print(&report::run(&settings, args, cli.quiet)?)
+        }
+        Command::Delete {
+            sessions,
+            older_than,
+            audio_only,
+        } => {
+            let settings = Settings::resolve(cli, None, None)?;
+            let age = older_than.map(|d| std::time::Duration::from_millis(d.as_millis()));
+            print(&history::delete(
+                &settings,
+                sessions,
+                age,
+                *audio_only,
+                cli.quiet,
+            )?)
+        }
         Command::Score(args) => {
             let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
-            let report = score::run(&settings, &args.file, args.question.as_deref())?;
-            print(&report.render(settings.format))
+            history::apply_retention(&settings);
+            let (report, samples) = score::run(&settings, &args.file, args.question.as_deref())?;
+            // The result is printed before it is saved: a store that cannot be written must not
+            // cost the score; the failure is reported after it.
+            print(&report.render(settings.format))?;
+            if !args.no_save {
+                let dir = score::save(&settings, &report, samples.as_deref())?;
+                tracing::info!("saved in {}", dir.display());
+            }
+            Ok(())
         }
         Command::Questions { format } => {
             let settings = Settings::resolve(cli, None, *format)?;

@@ -18,6 +18,7 @@ use crate::session::SessionError;
 use crate::session::clock::Clock;
 use crate::session::practice::{self, InterviewerInfo, Practice, PracticeOptions};
 use crate::session::screen::{PlainScreen, Screen, TuiScreen};
+use crate::session::summary::UsedSettings;
 use crate::session::versions;
 use crate::settings::{self, Settings};
 use crate::transcribe::WhisperEngine;
@@ -64,12 +65,29 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             path: model_path.display().to_string(),
         }),
         rounds,
+        used: UsedSettings {
+            target_secs: Some(clock.target.as_secs()),
+            hard_cap_secs: Some(clock.hard_cap.as_secs()),
+            rounds: Some(rounds),
+            versions: args.versions,
+            model: Some(info.name()),
+            language: settings.transcribe.language.clone(),
+            interviewer: interviewer
+                .client()
+                .map(|c| format!("{} ({})", c.endpoint().model, c.endpoint().base_url)),
+        },
         interviewer: interviewer.client().map(|c| InterviewerInfo {
             base_url: c.endpoint().base_url.clone(),
             model: c.endpoint().model.clone(),
             failure: None,
         }),
     };
+    // The last attempt at this question, to say what changed; read before this session exists.
+    let previous = crate::session::history::attempts(
+        &crate::session::catalog::Catalog::load(&settings.practice.sessions_dir).entries,
+        question,
+    )
+    .pop();
     let mut screen = screen(args, quiet)?;
     let result = practice::run(
         question,
@@ -83,7 +101,24 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
     drop(screen);
     match result {
         Ok(session) => {
-            let text = render(&session, settings.format);
+            let mut text = render(&session, settings.format);
+            if let (Some(before), Some(first), Format::Text) =
+                (&previous, session.rounds.first(), settings.format)
+            {
+                let now = crate::session::summary::AnswerSummary::new(
+                    1,
+                    &first.label,
+                    &first.asked,
+                    "",
+                    &first.answer.report,
+                );
+                let change = crate::session::history::change(&before.answer, &now, question);
+                text += &format!(
+                    "\nSince your last attempt ({}):\n{}",
+                    crate::units::when(&before.started),
+                    crate::session::history::render_change(&change)
+                );
+            }
             match interviewer.take_failure() {
                 None => Ok(text),
                 Some(source) => {

@@ -4,11 +4,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::Error;
+use crate::audio::recorder::WavRecorder;
 use crate::audio::{self, vad};
 use crate::models::{self, inspect};
 use crate::questions::Bank;
 use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
 use crate::score;
+use crate::session::SessionError;
+use crate::session::store::SessionDir;
+use crate::session::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::settings::Settings;
 use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
 
@@ -16,7 +20,12 @@ use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
 const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
 
 /// Scores the answer in `file` against the question `question` (default: the configured one).
-pub fn run(settings: &Settings, file: &Path, question: Option<&str>) -> Result<ScoreReport, Error> {
+/// Returns the report and, for a recording, its 16 kHz samples.
+pub fn run(
+    settings: &Settings,
+    file: &Path,
+    question: Option<&str>,
+) -> Result<(ScoreReport, Option<Vec<f32>>), Error> {
     // The question is looked up first, so a typo costs nothing and never a transcription.
     let bank = Bank::load(settings.questions_dir.as_deref())?;
     let question = super::find_question(&bank, question, settings)?;
@@ -29,7 +38,7 @@ pub fn run(settings: &Settings, file: &Path, question: Option<&str>) -> Result<S
     } else {
         score_audio(settings, file)?
     };
-    Ok(ScoreReport {
+    let report = ScoreReport {
         schema: SCHEMA.into(),
         score: score::score(question, &heard.transcript, &heard.delivery),
         source: heard.source,
@@ -37,7 +46,44 @@ pub fn run(settings: &Settings, file: &Path, question: Option<&str>) -> Result<S
         transcript: heard.transcript,
         delivery: heard.delivery,
         notes: heard.notes,
-    })
+    };
+    Ok((report, heard.samples))
+}
+
+/// Keeps a scored answer in the session store: its report, its audio as 16 kHz WAV (the original
+/// may be moved or deleted later) and the session's summary. Returns the session folder.
+pub fn save(
+    settings: &Settings,
+    report: &ScoreReport,
+    samples: Option<&[f32]>,
+) -> Result<std::path::PathBuf, SessionError> {
+    let question = &report.score.question;
+    let dir = SessionDir::create(&settings.practice.sessions_dir, question)?;
+    let used = UsedSettings {
+        model: report.model.as_ref().map(|m| m.name.clone()),
+        language: settings.transcribe.language.clone(),
+        ..UsedSettings::default()
+    };
+    let mut summary = SessionSummary::new(Kind::Score, dir.stamp(), question, used);
+    let mut answer = AnswerSummary::new(
+        1,
+        "answer",
+        &report.score.question_text,
+        "answer-1.json",
+        report,
+    );
+    if let Some(samples) = samples {
+        let path = dir.file("answer-1.wav");
+        let mut wav = WavRecorder::create(&path).map_err(SessionError::Record)?;
+        wav.append(samples).map_err(SessionError::Record)?;
+        wav.finish().map_err(SessionError::Record)?;
+        answer.audio = Some("answer-1.wav".into());
+    }
+    dir.write_json("answer-1.json", report)?;
+    summary.answers.push(answer);
+    summary.complete = true;
+    dir.write_json("summary.json", &summary)?;
+    Ok(dir.path().to_path_buf())
 }
 
 /// What was said and how, before it is judged against a question.
@@ -47,6 +93,7 @@ struct Heard {
     transcript: Transcript,
     delivery: score::Delivery,
     notes: Vec<String>,
+    samples: Option<Vec<f32>>,
 }
 
 fn score_text(file: &Path) -> Result<Heard, Error> {
@@ -76,6 +123,7 @@ fn score_text(file: &Path) -> Result<Heard, Error> {
         delivery: score::measure(&transcript, None, None),
         transcript,
         notes: vec!["timing figures are unknown: a text transcript has no timings".into()],
+        samples: None,
     })
 }
 
@@ -127,5 +175,6 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
         transcript,
         delivery,
         notes: Vec::new(),
+        samples: Some(audio.samples),
     })
 }

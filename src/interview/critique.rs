@@ -180,7 +180,7 @@ fn texts(v: &Value) -> Vec<String> {
 }
 
 /// A dimension on which the two scores differ by two levels or more.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Disagreement {
     /// The dimension's name.
     pub dimension: String,

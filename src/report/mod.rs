@@ -3,6 +3,8 @@
 //! The JSON form is a contract: its shape is documented in the README and versioned by `schema`.
 //! Every renderer is a pure function of the report, so the same input prints the same bytes.
 
+pub mod charts;
+pub mod html;
 mod markdown;
 mod text;
 pub mod tui;
@@ -61,7 +63,7 @@ pub struct ModelUsed {
 }
 
 /// The result of `rehearse score`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreReport {
     /// Always [`SCHEMA`].
     pub schema: String,

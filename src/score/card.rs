@@ -9,7 +9,7 @@
 //! are the most valuable; ties fall back to a fixed order, and every figure is rounded before it is
 //! stored, so the same input always serialises to the same bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::advice;
 use super::delivery::Delivery;
@@ -48,7 +48,7 @@ pub const KEYWORD_ITEMS_MAX_PER_100: f64 = 30.0;
 pub const TOP_IMPROVEMENTS: usize = 3;
 
 /// What a deduction is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeductionKind {
     /// Above 125 % of the 2-minute target.
@@ -72,7 +72,7 @@ pub enum DeductionKind {
 }
 
 /// Points taken off the content score, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deduction {
     /// What it is for.
     pub kind: DeductionKind,
@@ -83,7 +83,7 @@ pub struct Deduction {
 }
 
 /// One thing to do better, with what it is worth.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Improvement {
     /// What it is about ("Stabilise first", "Reckless fix", "Length").
     pub title: String,
@@ -94,7 +94,7 @@ pub struct Improvement {
 }
 
 /// A dimension as it belongs in one version of the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionItem {
     /// The dimension's name.
     pub dimension: String,
@@ -103,7 +103,7 @@ pub struct VersionItem {
 }
 
 /// What the 90-second version must keep and what only the 2-minute one has room for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Versions {
     /// Dimensions to keep even in 90 seconds.
     pub keep_in_90s: Vec<VersionItem>,
@@ -112,7 +112,7 @@ pub struct Versions {
 }
 
 /// Everything reported about one answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoreCard {
     /// The question's id.
     pub question: String,

@@ -6,7 +6,7 @@
 //! an item with none gets the fuzzy ones. Each choice is quoted with a few words of its sentence
 //! and the time it was said, so every judgment points at the words that earned it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::Modality;
@@ -18,7 +18,7 @@ pub const QUOTE_WORDS_BEFORE: usize = 2;
 pub const QUOTE_WORDS_AFTER: usize = 3;
 
 /// Where something was first said.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quote {
     /// What it counts as ("who is affected", "reckless fix").
     pub counts_as: String,

@@ -7,7 +7,7 @@
 //! ("I think maybe", "I guess", "probably") are counted longest phrase first, so "I think maybe" is
 //! one hedge. Repeats are a word or a pair of words said twice in a row ("I, I", "it was it was").
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::matcher::is_hesitation;
 use super::normalize::{Break, Spoken, Token};
@@ -98,7 +98,7 @@ const HEDGES: [&[&str]; 14] = [
 const FINE_TWICE: [&str; 6] = ["had", "that", "very", "really", "no", "bye"];
 
 /// A count and its rates.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rate {
     /// How many.
     pub count: usize,
@@ -111,7 +111,7 @@ pub struct Rate {
 }
 
 /// Fillers, hedges and repeats.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fluency {
     /// Words in the answer.
     pub words: usize,
@@ -179,6 +179,38 @@ fn fillers(spoken: &Spoken) -> Vec<String> {
         i += len;
     }
     out
+}
+
+/// Ranges of source words, first and last inclusive.
+pub type WordSpans = Vec<(usize, usize)>;
+
+/// The source-word ranges (first and last word, inclusive) of every filler and of every hedge in
+/// `t`, found as [`measure`] finds them, for highlighting a transcript.
+pub fn spans(t: &crate::transcribe::Transcript) -> (WordSpans, WordSpans) {
+    let spoken = Spoken::new(t);
+    let tok = &spoken.tokens;
+    let range = |i: usize, len: usize| (tok[i].word, tok[i + len - 1].last_word);
+    let mut fill = Vec::new();
+    let mut i = 0;
+    while i < tok.len() {
+        let (form, len) = filler_at(&spoken, i);
+        if form.is_some() {
+            fill.push(range(i, len));
+        }
+        i += len;
+    }
+    let mut hedge = Vec::new();
+    let mut i = 0;
+    while i < tok.len() {
+        match hedge_at(tok, i) {
+            Some(h) => {
+                hedge.push(range(i, h.len()));
+                i += h.len();
+            }
+            None => i += 1,
+        }
+    }
+    (fill, hedge)
 }
 
 /// The filler starting at token `i`, if it is one, and how many tokens to move on.
@@ -286,13 +318,7 @@ fn hedges(t: &[Token]) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
-        let found = HEDGES.iter().find(|h| {
-            h.iter().enumerate().all(|(k, w)| {
-                t.get(i + k)
-                    .is_some_and(|x| x.text == *w && (k == 0 || x.brk == Break::None))
-            })
-        });
-        match found {
+        match hedge_at(t, i) {
             Some(h) => {
                 out.push(h.join(" "));
                 i += h.len();
@@ -301,6 +327,16 @@ fn hedges(t: &[Token]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The hedge starting at token `i`, if one does (the longest).
+fn hedge_at(t: &[Token], i: usize) -> Option<&'static [&'static str]> {
+    HEDGES.iter().copied().find(|h| {
+        h.iter().enumerate().all(|(k, w)| {
+            t.get(i + k)
+                .is_some_and(|x| x.text == *w && (k == 0 || x.brk == Break::None))
+        })
+    })
 }
 
 /// Every word or pair of words said twice in a row within a sentence.

@@ -7,7 +7,7 @@
 //! thin, 80-110 % is on target, above 125 % is rambling; between them an answer is short or long.
 //! Every verdict also says the word counts it implies, which is what a candidate can act on.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::delivery::Delivery;
 use super::fluency::round1;
@@ -37,7 +37,7 @@ pub const ON_TARGET_TO_PERCENT: u32 = 110;
 pub const RAMBLING_ABOVE_PERCENT: u32 = 125;
 
 /// Where a rate falls against the green band.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     /// Below 120 wpm.
@@ -49,7 +49,7 @@ pub enum Band {
 }
 
 /// The rate over one window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     /// Start, ms.
     pub start_ms: u64,
@@ -62,7 +62,7 @@ pub struct Window {
 }
 
 /// The answer's pace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pace {
     /// The overall speaking rate's band, for a timed transcript.
     pub band: Option<Band>,
@@ -73,7 +73,7 @@ pub struct Pace {
 }
 
 /// How an answer's length compares to a target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Below 50 %.
@@ -89,7 +89,7 @@ pub enum Verdict {
 }
 
 /// The length against one target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LengthCheck {
     /// "90 s", "2 min".
     pub target: String,
@@ -108,7 +108,7 @@ pub struct LengthCheck {
 }
 
 /// The length against both targets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Length {
     /// `true` when measured in time, `false` when in words.
     pub by_time: bool,

@@ -9,7 +9,7 @@
 //! Anti-patterns are the opposite: only a plainly asserted mistake costs levels, so "I would never
 //! just restart it" is not held against anyone. Ordering rules compare first mentions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use super::evidence::Quote;
 use super::evidence::{Chosen, choose, clause, quote};
@@ -71,7 +71,7 @@ impl Prepared {
 }
 
 /// Levels a dimension lost, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loss {
     /// The anti-pattern or ordering rule.
     pub cause: String,
@@ -80,7 +80,7 @@ pub struct Loss {
 }
 
 /// One dimension's result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionScore {
     /// The dimension's id.
     pub id: String,
@@ -107,7 +107,7 @@ pub struct DimensionScore {
 }
 
 /// One ordering rule's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderCheck {
     /// The rule's name.
     pub name: String,
@@ -122,7 +122,7 @@ pub struct OrderCheck {
 }
 
 /// An anti-pattern the answer showed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mistake {
     /// The anti-pattern's id.
     pub id: String,
@@ -139,7 +139,7 @@ pub struct Mistake {
 }
 
 /// The rubric's verdict on an answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rubric {
     /// Whether the answer tells a story, so story-only dimensions count.
     pub story: bool,

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SessionError;
 use super::clock::{Clock, Milestone, Stage};
@@ -44,7 +44,7 @@ pub struct AnswerSpec<'a> {
 }
 
 /// Why recording stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Ending {
     /// The speaker pressed the finish key.
@@ -60,7 +60,7 @@ pub enum Ending {
 }
 
 /// A finished, scored answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Answer {
     /// The answer's WAV file.
     pub audio: PathBuf,

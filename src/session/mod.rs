@@ -12,11 +12,14 @@
 //! so no failure later in the pipeline can cost the recording.
 
 pub mod answer;
+pub mod catalog;
 pub mod clock;
+pub mod history;
 pub mod practice;
 pub mod screen;
 pub mod source;
 pub mod store;
+pub mod summary;
 pub mod versions;
 
 use std::path::PathBuf;

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SessionError;
 use super::answer::{self, Answer, AnswerSpec, Outcome};
@@ -19,6 +19,7 @@ use super::clock::Clock;
 use super::screen::Screen;
 use super::source::{AudioSource, Mic, Playback};
 use super::store::SessionDir;
+use super::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use super::versions::{self, Comparison};
 use crate::audio::LoadLimits;
 use crate::interview::critique::{self, Critique, Disagreement};
@@ -55,10 +56,12 @@ pub struct PracticeOptions {
     pub rounds: u32,
     /// The interviewer, for the session file; `None` without one.
     pub interviewer: Option<InterviewerInfo>,
+    /// The settings, as the session's summary records them.
+    pub used: UsedSettings,
 }
 
 /// Which interviewer a session had.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InterviewerInfo {
     /// The endpoint's base URL.
     pub base_url: String,
@@ -69,7 +72,7 @@ pub struct InterviewerInfo {
 }
 
 /// Who asked a round's question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Asker {
     /// The question itself, or one of its follow-ups from the bank.
@@ -79,7 +82,7 @@ pub enum Asker {
 }
 
 /// One answered round.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Round {
     /// "answer", "90-second version" or "2-minute version".
     pub label: String,
@@ -98,7 +101,7 @@ pub struct Round {
 }
 
 /// A finished session.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Practice {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -151,6 +154,7 @@ pub fn run(
     let mut ctx = Ctx {
         question,
         opts,
+        summary: SessionSummary::new(Kind::Practice, dir.stamp(), &question.id, opts.used.clone()),
         dir: &dir,
         engine: Some(engine),
         screen,
@@ -162,8 +166,10 @@ pub fn run(
     if let (Some(info), Some(e)) = (&mut session.interviewer, ctx.interviewer.failure()) {
         info.failure = Some(crate::error_chain(e));
     }
-    // The summary is written whatever happened, so the folder always says what it holds.
+    // The records are written whatever happened, so the folder always says what it holds.
+    ctx.summary.complete = result.is_ok() && !session.quit;
     dir.write_json("session.json", &session)?;
+    dir.write_json("summary.json", &ctx.summary)?;
     result.map(|()| session)
 }
 
@@ -171,6 +177,7 @@ pub fn run(
 struct Ctx<'a> {
     question: &'a Question,
     opts: &'a PracticeOptions,
+    summary: SessionSummary,
     dir: &'a SessionDir,
     engine: Option<Box<dyn Transcriber>>,
     screen: &'a mut dyn Screen,
@@ -192,7 +199,11 @@ impl Ctx<'_> {
                 .write_json(&format!("answer-{}.json", i + 1), &answer)?;
             let round = self.review(i, label, clock, asked.clone(), answer, session)?;
             let critique = round.critique.clone();
+            self.record(&round, i + 1);
             session.rounds.push(round);
+            // Both records follow every answer, so a crash later loses nothing already said.
+            self.dir.write_json("session.json", &*session)?;
+            self.dir.write_json("summary.json", &self.summary)?;
             if session.quit {
                 return Ok(());
             }
@@ -230,6 +241,28 @@ impl Ctx<'_> {
             session.summary = self.summary(session)?;
         }
         Ok(())
+    }
+
+    /// Adds answer `n` to the session's summary.
+    fn record(&mut self, round: &Round, n: usize) {
+        let report_file = format!("answer-{n}.json");
+        let mut a = AnswerSummary::new(
+            n,
+            &round.label,
+            &round.asked,
+            &report_file,
+            &round.answer.report,
+        );
+        a.audio = round
+            .answer
+            .audio
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned());
+        a.critique = round
+            .critique
+            .as_ref()
+            .map(|_| format!("critique-{n}.json"));
+        self.summary.answers.push(a);
     }
 
     /// Speaks the question; a voice that fails is reported once and turned off.

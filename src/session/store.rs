@@ -17,6 +17,7 @@ use super::SessionError;
 #[derive(Debug, Clone)]
 pub struct SessionDir {
     path: PathBuf,
+    stamp: String,
 }
 
 impl SessionDir {
@@ -36,12 +37,22 @@ impl SessionDir {
             };
             let path = root.join(name);
             match fs::create_dir(&path) {
-                Ok(()) => return Ok(SessionDir { path }),
+                Ok(()) => {
+                    return Ok(SessionDir {
+                        path,
+                        stamp: stamp.clone(),
+                    });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(store(&path, e)),
             }
         }
         unreachable!("the loop returns")
+    }
+
+    /// When the session started, `YYYYMMDD-HHMMSS` in UTC.
+    pub fn stamp(&self) -> &str {
+        &self.stamp
     }
 
     /// The folder.
@@ -75,7 +86,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SessionError> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        // The rename itself is made durable too, so a power cut cannot undo a finished write.
+        if let Some(dir) = path.parent() {
+            fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

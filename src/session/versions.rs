@@ -5,13 +5,13 @@
 //! dimensions each covered, what the short one dropped that the long one had, and whether the short
 //! one still holds the framework: every dimension the question says a 90-second answer must keep.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::questions::Question;
 use crate::report::ScoreReport;
 
 /// One version's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VersionSummary {
     /// "90-second version" or "2-minute version".
     pub label: String,
@@ -26,7 +26,7 @@ pub struct VersionSummary {
 }
 
 /// The two versions compared.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// The 90-second version.
     pub short: VersionSummary,

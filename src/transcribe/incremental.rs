@@ -627,9 +627,41 @@ mod tests {
         assert_eq!(p.end(), None);
     }
 
+    /// A fake engine that hears one "word" per 100 ms of absolute time, cut at the edges of what it
+    /// is given, so stretches decoded with context overlap the way real words do.
+    struct Ticks;
+    impl Transcriber for Ticks {
+        fn transcribe(&mut self, s: &[f32], offset: u64) -> Result<Transcript, TranscribeError> {
+            let end = offset + samples_to_ms(s.len());
+            let mut words = Vec::new();
+            let mut t = offset;
+            while t < end {
+                let next = (t / 100 + 1) * 100;
+                words.push(Word {
+                    text: format!("{t}"),
+                    start_ms: t,
+                    end_ms: next.min(end),
+                    confidence: 1.0,
+                });
+                t = next;
+            }
+            let text = words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Ok(Transcript {
+                text,
+                words,
+                segments: Vec::new(),
+                timed: true,
+            })
+        }
+    }
+
     #[test]
     fn the_worker_transcribes_every_stretch_once_and_in_order() {
-        let live = LiveTranscriber::start(Box::new(Stamps), LiveParams::default());
+        let live = LiveTranscriber::start(Box::new(Ticks), LiveParams::default());
         let mut audio = vec![0.0; ms_to_samples(2_000)];
         audio.extend(answer(&[
             (4_000, 900),
@@ -642,9 +674,16 @@ mod tests {
         }
         let t = live.finish().1.unwrap();
         assert!(!t.words.is_empty());
+        // Settled chunks meet exactly; at the last job's seam a word is kept when its middle is
+        // past the seam, so the seam may be off by part of one word either way, never by more.
         let mut expect_start = 0;
         for w in &t.words {
-            assert_eq!(w.start_ms, expect_start, "{}", t.text);
+            assert!(
+                w.start_ms.abs_diff(expect_start) < 100,
+                "a word at {} after {expect_start}: {}",
+                w.start_ms,
+                t.text
+            );
             expect_start = w.end_ms;
         }
         assert_eq!(expect_start, samples_to_ms(audio.len()));
