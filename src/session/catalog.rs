@@ -83,6 +83,10 @@ impl Catalog {
         let id = Path::new(id)
             .file_name()
             .map_or(id.to_string(), |n| n.to_string_lossy().into_owned());
+        // A whole name wins over longer names it begins ("…-issue" and "…-issue-2").
+        if let Some(exact) = self.entries.iter().find(|e| e.id() == id) {
+            return Ok(exact);
+        }
         let hits: Vec<&Entry> = self
             .entries
             .iter()
@@ -107,7 +111,10 @@ fn read(dir: &Path) -> Result<(SessionSummary, Option<String>), String> {
     let path = dir.join("summary.json");
     let problem = match fs::read_to_string(&path) {
         Ok(text) => match serde_json::from_str::<SessionSummary>(&text) {
-            Ok(s) => return Ok((s, None)),
+            Ok(mut s) => {
+                add_unlisted(dir, &mut s);
+                return Ok((s, None));
+            }
             Err(e) => format!("summary.json is unreadable ({e})"),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -125,6 +132,35 @@ fn read(dir: &Path) -> Result<(SessionSummary, Option<String>), String> {
         Err(why) if problem.is_empty() => Err(why),
         Err(why) => Err(format!("{problem}, and {why}")),
     }
+}
+
+/// Adds answers whose files are on disk but not yet in the summary: a session stopped between
+/// saving an answer and rewriting its summary.
+fn add_unlisted(dir: &Path, summary: &mut SessionSummary) {
+    let listed = summary.answers.iter().map(|a| a.n).max().unwrap_or(0);
+    let Ok(files) = fs::read_dir(dir) else { return };
+    let mut extra: Vec<(usize, PathBuf)> = files
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| answer_number(&p).map(|n| (n, p)))
+        .filter(|(n, _)| *n > listed)
+        .collect();
+    extra.sort();
+    for (n, path) in extra {
+        if let Ok((report, _)) = read_answer(&path) {
+            summary.answers.push(answer_summary(dir, n, &path, &report));
+            summary.complete = false;
+        }
+    }
+}
+
+fn answer_summary(dir: &Path, n: usize, path: &Path, report: &ScoreReport) -> AnswerSummary {
+    let file = path
+        .file_name()
+        .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+    let mut a = AnswerSummary::new(n, "answer", &report.score.question_text, &file, report);
+    let wav = dir.join(format!("answer-{n}.wav"));
+    a.audio = wav.is_file().then(|| format!("answer-{n}.wav"));
+    a
 }
 
 /// A summary from the answer files alone.
@@ -185,4 +221,48 @@ pub fn read_answer(path: &Path) -> Result<(ScoreReport, bool), String> {
     let report = if practice { &value["report"] } else { &value };
     let report = ScoreReport::deserialize(report).map_err(|e| e.to_string())?;
     Ok((report, practice))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str) -> Entry {
+        Entry {
+            dir: PathBuf::from("/s").join(name),
+            summary: SessionSummary::new(Kind::Score, &name[..15], "q", UsedSettings::default()),
+        }
+    }
+
+    #[test]
+    fn sessions_are_found_by_whole_name_or_unique_beginning() {
+        let c = Catalog {
+            entries: vec![
+                entry("20261129-002656-q"),
+                entry("20261129-002656-q-2"),
+                entry("20261130-010101-q"),
+            ],
+            warnings: vec![],
+        };
+        assert_eq!(
+            c.find(Some("20261129-002656-q")).unwrap().id(),
+            "20261129-002656-q"
+        );
+        assert_eq!(
+            c.find(Some("20261129-002656-q-2/")).unwrap().id(),
+            "20261129-002656-q-2"
+        );
+        assert_eq!(c.find(Some("20261130")).unwrap().id(), "20261130-010101-q");
+        assert!(
+            c.find(Some("20261129"))
+                .unwrap_err()
+                .contains("matches 2 sessions")
+        );
+        assert!(
+            c.find(Some("2027"))
+                .unwrap_err()
+                .contains("there is no session")
+        );
+        assert_eq!(c.find(None).unwrap().id(), "20261130-010101-q");
+    }
 }

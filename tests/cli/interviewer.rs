@@ -262,7 +262,7 @@ fn dimension_ids() -> Vec<String> {
 }
 
 /// A critique as a model would write it, asking `follow_up` and keeping `notes`.
-fn critique_json(follow_up: &str, notes: &str) -> String {
+pub fn critique_json(follow_up: &str, notes: &str) -> String {
     let ids = dimension_ids();
     serde_json::json!({
         "summary": "Clear triage and rollback; prevention is thin.",

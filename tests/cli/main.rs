@@ -8,4 +8,5 @@ mod llm_server;
 mod models;
 mod practice;
 mod score;
+mod store;
 mod util;
