@@ -48,6 +48,14 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             problem: format!("must be 1 to 20, not {rounds}"),
         }));
     }
+    // The question's history, to show progress and say what changed; read before this session
+    // exists.
+    let catalog = crate::session::catalog::Catalog::load(&settings.practice.sessions_dir);
+    let past = crate::session::history::history(&catalog.entries, question);
+    let previous = past.attempts.last().cloned();
+    let progress = previous
+        .is_some()
+        .then(|| super::history::render_history(&past, question));
     let (mut interviewer, voice) = interviewer(settings, args, question, clock.target)?;
     let opts = PracticeOptions {
         clock,
@@ -65,6 +73,7 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             path: model_path.display().to_string(),
         }),
         rounds,
+        progress,
         used: UsedSettings {
             target_secs: Some(clock.target.as_secs()),
             hard_cap_secs: Some(clock.hard_cap.as_secs()),
@@ -82,12 +91,6 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             failure: None,
         }),
     };
-    // The last attempt at this question, to say what changed; read before this session exists.
-    let previous = crate::session::history::attempts(
-        &crate::session::catalog::Catalog::load(&settings.practice.sessions_dir).entries,
-        question,
-    )
-    .pop();
     let mut screen = screen(args, quiet)?;
     let result = practice::run(
         question,

@@ -58,6 +58,8 @@ pub struct PracticeOptions {
     pub interviewer: Option<InterviewerInfo>,
     /// The settings, as the session's summary records them.
     pub used: UsedSettings,
+    /// The question's history before this session, shown under the first report (sparklines).
+    pub progress: Option<String>,
 }
 
 /// Which interviewer a session had.
@@ -284,6 +286,10 @@ impl Ctx<'_> {
         session: &mut Practice,
     ) -> Result<Round, SessionError> {
         let mut view = report_view(self.question, label, clock, &asked.0, &answer);
+        if let (0, Some(p), Some(report)) = (i, &self.opts.progress, view.report.as_mut()) {
+            report.push_str("\nYour progress on this question before this answer\n");
+            report.push_str(p);
+        }
         self.screen.show(&view)?;
         let critique = self.critique(i, &asked.0, &answer, &mut view)?;
         let disagreements = critique

@@ -240,7 +240,16 @@ impl Screen for TuiScreen {
             self.show(view)?;
             match self.key(Duration::from_millis(250))? {
                 Some(k @ (Key::Finish | Key::Quit)) => return Ok(Some(k)),
-                Some(Key::ScrollDown) => view.scroll = view.scroll.saturating_add(3),
+                Some(Key::ScrollDown) => {
+                    // Scrolling stops with the last lines still in view.
+                    let lines = view.report.as_deref().map_or(0, |r| r.lines().count())
+                        + view
+                            .critique
+                            .as_deref()
+                            .map_or(0, |c| c.lines().count() + 3);
+                    let last = u16::try_from(lines.saturating_sub(5)).unwrap_or(u16::MAX);
+                    view.scroll = view.scroll.saturating_add(3).min(last);
+                }
                 Some(Key::ScrollUp) => view.scroll = view.scroll.saturating_sub(3),
                 _ => {}
             }

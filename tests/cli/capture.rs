@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::practice::{ANSWER, covered_dimensions, wav_samples};
-use crate::util::{rehearse, speak, to_16k_s16, wer};
+use crate::util::{assert_ok, rehearse, speak, to_16k_s16, wer};
 
 /// An ALSA configuration whose default capture device plays `raw` (16 kHz mono S16_LE) once and then
 /// near-silence; returns the value for `ALSA_CONFIG_PATH`.
@@ -26,11 +26,7 @@ fn with_alsa_device(dir: &Path, raw: &Path, args: &[&str]) -> std::process::Outp
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     out
 }
 

@@ -11,7 +11,7 @@ use rehearse::interview::{ApiKey, Endpoint, LlmClient, LlmError};
 
 use crate::llm_server::{Reply, Server, chunks};
 use crate::practice::{ANSWER, spoken};
-use crate::util::rehearse_with;
+use crate::util::{assert_ok, rehearse_with};
 
 const KEY: &str = "sk-test-4f9a1c0ffee";
 
@@ -809,11 +809,7 @@ fn questions_are_spoken_before_each_answer() {
     .arg(&input)
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let said = std::fs::read_to_string(&said).unwrap();
     let lines: Vec<&str> = said.lines().collect();
     assert_eq!(

@@ -6,11 +6,7 @@ use crate::util::*;
 fn list_names_the_published_models() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(dir.path(), &["models", "list"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     for name in ["tiny.en", "base.en", "small.en"] {
         assert!(text.contains(name), "{name} missing from {text}");
@@ -21,11 +17,7 @@ fn list_names_the_published_models() {
 fn path_finds_the_provisioned_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(dir.path(), &["models", "path"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let path = String::from_utf8(out.stdout).unwrap();
     assert!(path.trim().ends_with(".bin"), "{path}");
 }
@@ -122,11 +114,7 @@ fn import_converts_the_faster_whisper_wheel_into_a_model_that_transcribes() {
             out_dir.to_str().unwrap(),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let model = out_dir.join("ggml-tiny.en.bin");
     let (wav, reference) = jfk();
     let out = run(
@@ -140,11 +128,7 @@ fn import_converts_the_faster_whisper_wheel_into_a_model_that_transcribes() {
             wav.to_str().unwrap(),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(wer(&reference, &text_of(&report)) <= 0.10);
 }

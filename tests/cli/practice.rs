@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::util::{duration_secs, fails_with, rehearse, run, speak, to_16k_s16, wer};
+use crate::util::{assert_ok, duration_secs, fails_with, rehearse, run, speak, to_16k_s16, wer};
 
 /// An answer in our own words that touches impact, rollback, evidence, a fix and a postmortem.
 pub const ANSWER: &str = "First I check who is affected and how badly, using the error dashboards. \
@@ -155,11 +155,7 @@ fn quitting_keeps_the_audio_and_scores_nothing() {
     use std::io::Write;
     child.stdin.take().unwrap().write_all(b"q\n").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let session: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(session["quit"], true);
     assert!(session["rounds"].as_array().unwrap().is_empty());

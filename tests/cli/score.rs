@@ -301,11 +301,7 @@ fn the_question_can_be_chosen_and_an_unknown_one_is_named() {
             txt.to_str().unwrap(),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["score"]["question"], "database-design");
     let err = fails_with(

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::llm_server::{Reply, Server};
 use crate::practice::{ANSWER, spoken};
-use crate::util::{rehearse, rehearse_with, root, run};
+use crate::util::{assert_ok, rehearse, rehearse_with, root, run};
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/answers").join(name)
@@ -27,11 +27,7 @@ fn sessions(data: &Path) -> Vec<PathBuf> {
 
 fn history_json(data: &Path) -> (serde_json::Value, String) {
     let out = run(data, &["history", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     (
         serde_json::from_slice(&out.stdout).unwrap(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -117,11 +113,7 @@ fn a_corrupt_session_is_skipped_with_a_warning() {
     let out = run(dir.path(), &["history"]);
     assert!(out.status.success());
     let out = run(dir.path(), &["report", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 }
 
 #[test]
@@ -147,11 +139,7 @@ fn delete_removes_sessions_or_only_their_audio() {
     );
     let first = s[0].file_name().unwrap().to_str().unwrap().to_string();
     let out = run(dir.path(), &["delete", "--audio-only", &first]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(!s[0].join("answer-1.wav").exists());
     assert!(s[0].join("answer-1.json").is_file(), "the score stays");
     let (list, _) = history_json(dir.path());
@@ -364,21 +352,13 @@ fn the_html_report_renders_in_chromium_with_transcript_and_charts() {
         .arg(&input)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let page = artefacts.join("report.html");
     let out = run(
         dir.path(),
         &["report", "--html", "-o", page.to_str().unwrap()],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(
         !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),

@@ -46,6 +46,15 @@ pub fn rehearse_with(data_dir: &Path, extra: &str) -> Command {
     cmd
 }
 
+/// Fails the test with the command's standard error unless it succeeded.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs `rehearse` with `args` and returns its output.
 pub fn run(data_dir: &Path, args: &[&str]) -> Output {
     rehearse(data_dir)
