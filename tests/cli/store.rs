@@ -178,44 +178,57 @@ fn delete_removes_sessions_or_only_their_audio() {
     assert!(renamed.join("answer-1.json").is_file());
 }
 
-/// Deterministic "random" kill times, spread over a three-round session.
-fn kill_points() -> Vec<Duration> {
+/// Deterministic "random" kill times spread over a session that takes `whole` when left alone,
+/// so the kills land before, during and after the answers whatever the machine's speed.
+fn kill_points(whole: Duration) -> Vec<Duration> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     (0..6)
-        .map(|_| {
+        .map(|k| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            Duration::from_millis(800 + x % 11_000)
+            // One point in each sixth of the run, at a pseudo-random place within it.
+            let frac = (k as f64 + (x % 1000) as f64 / 1000.0) / 6.0;
+            whole.mul_f64(0.05 + 0.9 * frac)
         })
         .collect()
+}
+
+/// A three-round offline session on `input` in `data`.
+fn three_rounds(data: &Path, input: &Path) -> Command {
+    let mut cmd = rehearse(data);
+    cmd.args([
+        "-q",
+        "practice",
+        "--plain",
+        "--speed",
+        "0",
+        "--rounds",
+        "3",
+        "--offline",
+        "-i",
+    ])
+    .arg(input)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    cmd
 }
 
 #[test]
 fn killing_a_session_while_it_saves_keeps_every_finished_answer() {
     let dir = tempfile::tempdir().unwrap();
     let input = spoken(dir.path(), "answer.wav", ANSWER, 170);
+    let started = std::time::Instant::now();
+    let whole = three_rounds(&dir.path().join("whole"), &input)
+        .status()
+        .unwrap();
+    assert!(whole.success());
+    let whole = started.elapsed();
     let mut finished_total = 0;
-    for (k, at) in kill_points().into_iter().enumerate() {
+    for (k, at) in kill_points(whole).into_iter().enumerate() {
         let data = dir.path().join(format!("run{k}"));
-        let mut child = rehearse(&data)
-            .args([
-                "-q",
-                "practice",
-                "--plain",
-                "--speed",
-                "0",
-                "--rounds",
-                "3",
-                "--offline",
-                "-i",
-            ])
-            .arg(&input)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = three_rounds(&data, &input).spawn().unwrap();
         std::thread::sleep(at);
         let _ = child.kill();
         let _ = child.wait();
