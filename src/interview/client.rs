@@ -404,6 +404,12 @@ impl LlmClient {
                 url,
                 detail: format!("{e} in `{}`", self.short(&content)),
             },
+            OpenAIError::StreamError(e) if e.to_string().contains("timed out") => {
+                self.timeout(format!(
+                    "sent nothing for {} s in the middle of its reply (interviewer.read_timeout)",
+                    self.endpoint.read_timeout.as_secs()
+                ))
+            }
             OpenAIError::StreamError(e) => LlmError::Truncated {
                 url,
                 detail: format!(": {}", self.short(&e.to_string())),

@@ -21,6 +21,8 @@ use super::Endpoint;
 
 /// The longest `Retry-After` honoured; a server asking for more is given up on.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// How much longer the HTTP layer waits for bytes than the client's per-chunk timeout.
+const READ_TIMEOUT_SLACK: Duration = Duration::from_secs(2);
 /// The longest backoff between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
@@ -76,7 +78,9 @@ impl Transport {
     pub fn new(endpoint: &Endpoint) -> Result<Transport, reqwest::Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(endpoint.connect_timeout)
-            .read_timeout(endpoint.read_timeout)
+            // The stream's own per-chunk timeout (in the client) is the one that should fire, with
+            // its clear message; this one, a little longer, guards the wait for the headers.
+            .read_timeout(endpoint.read_timeout + READ_TIMEOUT_SLACK)
             .build()?;
         Ok(Transport {
             http,
