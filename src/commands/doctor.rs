@@ -200,43 +200,18 @@ fn endpoint(settings: &Settings) -> Vec<Check> {
 async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
     let e = client.endpoint();
     match client.models().await {
-        Ok(models) if models.iter().any(|m| m == &e.model) => {
-            checks.push(line(
-                "endpoint",
-                Status::Ok,
-                format!("{} answers", e.base_url),
-            ));
-            checks.push(line("model", Status::Ok, format!("{} is served", e.model)));
-        }
-        Ok(models) if models.is_empty() => {
-            checks.push(line(
-                "endpoint",
-                Status::Ok,
-                format!("{} answers", e.base_url),
-            ));
-            checks.push(line(
-                "model",
-                Status::Note,
-                "the server lists no models; the chat check below tells whether the model works",
-            ));
-        }
         Ok(models) => {
             checks.push(line(
                 "endpoint",
                 Status::Ok,
                 format!("{} answers", e.base_url),
             ));
-            checks.push(line(
-                "model",
-                Status::Fail,
-                format!(
-                    "{} does not serve `{}`; it has {}",
-                    e.base_url,
-                    e.model,
-                    models.join(", ")
-                ),
-            ));
-            return;
+            let model = model_check(&models, e);
+            let served = model.status != Status::Fail;
+            checks.push(model);
+            if !served {
+                return;
+            }
         }
         Err(LlmError::NotFound { .. }) => {
             checks.push(line(
@@ -262,6 +237,30 @@ async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
     }
     checks.push(chat(client).await);
     checks.push(schema(client).await);
+}
+
+/// Whether the listed `models` include the endpoint's.
+fn model_check(models: &[String], e: &crate::interview::Endpoint) -> Check {
+    if models.iter().any(|m| m == &e.model) {
+        line("model", Status::Ok, format!("{} is served", e.model))
+    } else if models.is_empty() {
+        line(
+            "model",
+            Status::Note,
+            "the server lists no models; the chat check below tells whether the model works",
+        )
+    } else {
+        line(
+            "model",
+            Status::Fail,
+            format!(
+                "{} does not serve `{}`; it has {}",
+                e.base_url,
+                e.model,
+                models.join(", ")
+            ),
+        )
+    }
 }
 
 async fn chat(client: &LlmClient) -> Check {

@@ -39,13 +39,7 @@ pub enum Reply {
 impl Reply {
     /// A normal stream of `text` in pieces of about `piece` characters, ending with `stop`.
     pub fn text(text: &str, piece: usize) -> Reply {
-        Reply::Stream {
-            events: chunks(text, piece, Some("stop")),
-            every_byte: false,
-            gap: Duration::ZERO,
-            done: true,
-            cut_at: None,
-        }
+        Reply::stream(text, piece, false, Duration::ZERO, None)
     }
 
     /// A stream of `text` in pieces of `piece` characters with `gap` between them, sent a byte
