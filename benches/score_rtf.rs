@@ -24,20 +24,19 @@ fn main() {
     let model = model_path(dir.path());
     println!("model: {}", model.display());
 
-    // The two engines run in turns, one run each per round, so that a slow spell on a shared
-    // machine hits both alike; the ratio is the median of the per-round ratios.
+    // The engines run in turns, one run each per round, so that a slow spell on a shared machine
+    // hits all alike; each ratio is the median of the per-round ratios. faster-whisper runs twice a
+    // round: plainly (the target) and timing every word, which is what rehearse's output carries.
     let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    let mut ratios = Vec::new();
+    let mut plain = Baseline::default();
+    let mut timed = Baseline::default();
     let mut peak_kb = 0;
     for _ in 0..RUNS {
         let (secs, kb) = run_rehearse(&audio, dir.path());
         peak_kb = peak_kb.max(kb);
         ours.push(secs);
-        if let Some(fw) = run_faster_whisper(&audio) {
-            theirs.push(fw);
-            ratios.push(secs / fw);
-        }
+        plain.add(secs, run_faster_whisper(&audio, false));
+        timed.add(secs, run_faster_whisper(&audio, true));
     }
     let median_ours = median(&mut ours);
     println!(
@@ -45,17 +44,41 @@ fn main() {
         median_ours / secs,
         peak_kb as f64 / 1024.0
     );
-    if theirs.is_empty() {
+    plain.report("faster-whisper (int8, 2 threads, beam 1)", secs);
+    timed.report(
+        "faster-whisper (int8, 2 threads, beam 1, word timestamps)",
+        secs,
+    );
+}
+
+/// One faster-whisper configuration's runs and the paired ratios against rehearse.
+#[derive(Default)]
+struct Baseline {
+    secs: Vec<f64>,
+    ratios: Vec<f64>,
+}
+
+impl Baseline {
+    fn add(&mut self, ours: f64, theirs: Option<f64>) {
+        if let Some(t) = theirs {
+            self.secs.push(t);
+            self.ratios.push(ours / t);
+        }
+    }
+
+    fn report(mut self, name: &str, audio_secs: f64) {
+        if self.secs.is_empty() {
+            println!(
+                "{name}: not measured (install it with `pip install faster-whisper` and run scripts/bootstrap)"
+            );
+            return;
+        }
+        let t = median(&mut self.secs);
         println!(
-            "faster-whisper: not measured (install it with `pip install faster-whisper` and run scripts/bootstrap)"
-        );
-    } else {
-        let fw = median(&mut theirs);
-        println!(
-            "faster-whisper (int8, 2 threads, beam 1): median {fw:.2} s, real-time factor {:.4}; rehearse / faster-whisper = {:.2} (median of {} paired runs)",
-            fw / secs,
-            median(&mut ratios),
-            ratios.len()
+            "{name}: median {t:.2} s, real-time factor {:.4}; rehearse / faster-whisper = {:.2} (median of {} paired runs)",
+            t / audio_secs,
+            median(&mut self.ratios),
+            self.ratios.len()
         );
     }
 }
@@ -147,13 +170,16 @@ fn wait_with_rusage(pid: libc::pid_t) -> (i32, i64) {
     }
 }
 
-/// One run of faster-whisper on the same file through `benches/fw_baseline.py`, if Python has it.
-fn run_faster_whisper(audio: &Path) -> Option<f64> {
+/// One run of faster-whisper on the same file through `benches/fw_baseline.py`, if Python has it;
+/// with `words`, timing every word too.
+fn run_faster_whisper(audio: &Path, words: bool) -> Option<f64> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fw_baseline.py");
-    let out = Command::new("python3")
-        .args([script.to_str().unwrap(), audio.to_str().unwrap(), "1"])
-        .output()
-        .ok()?;
+    let mut cmd = Command::new("python3");
+    cmd.args([script.to_str().unwrap(), audio.to_str().unwrap(), "1"]);
+    if words {
+        cmd.arg("--word-timestamps");
+    }
+    let out = cmd.output().ok()?;
     if !out.status.success() {
         eprintln!(
             "faster-whisper baseline: {}",

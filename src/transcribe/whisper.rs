@@ -350,14 +350,46 @@ fn cs_to_ms(cs: i64) -> u64 {
 }
 
 /// The encoder context for a chunk of `samples`: its length in encoder frames (50 a second) plus a
-/// margin, at most Whisper's full 1,500.
+/// margin, rounded up to a multiple of 16, at most Whisper's full 1,500.
 ///
 /// whisper.cpp pads every chunk to 30 seconds and encodes all of it, so a 12-second phrase costs as
 /// much as a full window. Sizing the context to the audio cuts that cost; the margin keeps the end of
 /// the phrase well inside what the decoder attends to, which is where a tight context loses words.
+///
+/// The rounding matters as much as the sizing. ggml hands a matrix product to its tiled kernels
+/// only when the rows are a multiple of 4 and the shared dimension a multiple of 16; the encoder's
+/// attention and its second convolution have the context in those places, so any other length
+/// falls back to one dot product at a time and the encoder takes twice as long (README,
+/// "Performance").
 fn audio_ctx(samples: usize) -> i32 {
     const FRAMES_PER_SECOND: usize = 50;
     const MARGIN_FRAMES: usize = 64;
-    let frames = samples * FRAMES_PER_SECOND / SAMPLE_RATE as usize + MARGIN_FRAMES;
-    frames.min(1500) as i32
+    const TILE: usize = 16;
+    let frames = (samples * FRAMES_PER_SECOND).div_ceil(SAMPLE_RATE as usize) + MARGIN_FRAMES;
+    (frames.div_ceil(TILE) * TILE).min(1500) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::ms_to_samples;
+
+    #[test]
+    fn the_encoder_context_covers_the_chunk_in_whole_tiles() {
+        for ms in (100..=guard::MAX_CHUNK_MS).step_by(10) {
+            let ctx = audio_ctx(ms_to_samples(ms)) as u64;
+            assert_eq!(ctx % 16, 0, "{ms} ms gives a context of {ctx} frames");
+            assert!(ctx < 1500, "{ms} ms needs the whole window ({ctx} frames)");
+            assert!(
+                ctx * 20 >= ms + 64 * 20,
+                "{ms} ms is not covered with its margin by {ctx} frames"
+            );
+        }
+    }
+
+    #[test]
+    fn the_encoder_context_never_exceeds_the_window() {
+        assert_eq!(audio_ctx(ms_to_samples(30_000)), 1500);
+        assert_eq!(audio_ctx(ms_to_samples(600_000)), 1500);
+    }
 }
