@@ -40,7 +40,8 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
     // The model is loaded before anyone speaks, so a missing one costs no answer.
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
-    let engine = WhisperEngine::load(super::whisper_options(settings, &model_path))?;
+    let engine =
+        WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
     let rounds = args.rounds.unwrap_or(settings.interviewer.rounds);
     if !(1..=20).contains(&rounds) {
         return Err(Error::Settings(settings::SettingsError::Value {

@@ -144,7 +144,8 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
     }
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
-    let mut engine = WhisperEngine::load(super::whisper_options(settings, &model_path))?;
+    let mut engine =
+        WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "loaded {}",

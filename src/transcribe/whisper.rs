@@ -19,6 +19,7 @@ use super::guard::{self, Chunk};
 use super::words::{self, RawToken};
 use super::{Segment, TranscribeError, Transcriber, Transcript};
 use crate::audio::{SAMPLE_RATE, samples_to_ms, vad};
+use crate::models::inspect::ModelInfo;
 
 /// The initial prompt that keeps disfluencies in the transcript.
 ///
@@ -53,11 +54,19 @@ pub struct WhisperEngine {
 }
 
 impl WhisperEngine {
-    /// Loads the model at `opts.model`. Everything whisper.cpp would print goes to our log instead.
+    /// Checks and loads the model at `opts.model`. Everything whisper.cpp would print goes to our
+    /// log instead.
     pub fn load(opts: WhisperOptions) -> Result<Self, TranscribeError> {
+        let info =
+            crate::models::inspect::inspect(&opts.model).map_err(|e| bad_model(&opts.model, e))?;
+        Self::load_inspected(opts, &info)
+    }
+
+    /// Loads the model at `opts.model`, which the caller has already checked and described as
+    /// `info` (the check walks the whole file, so it is done once).
+    pub fn load_inspected(opts: WhisperOptions, info: &ModelInfo) -> Result<Self, TranscribeError> {
         route_whisper_logs();
         let path = opts.model.clone();
-        let info = crate::models::inspect::inspect(&path).map_err(|e| bad_model(&path, e))?;
         let mut cparams = WhisperContextParameters::default();
         if let Some(preset) = dtw_preset(&info.kind, info.english_only) {
             cparams.dtw_parameters(DtwParameters {
