@@ -9,9 +9,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rehearse::questions::{Bank, FLAGSHIP};
-use rehearse::session::catalog::Catalog;
-use rehearse::session::history;
-use rehearse::session::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
+use rehearse::store::catalog::Catalog;
+use rehearse::store::history;
+use rehearse::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 
 const SESSIONS: usize = 1_000;
 const RUNS: usize = 15;

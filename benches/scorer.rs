@@ -6,7 +6,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rehearse::questions::{Bank, FLAGSHIP};
-use rehearse::score::{measure, render_text, score};
+use rehearse::report::render_text;
+use rehearse::score::{Scorer, measure};
 use rehearse::transcribe::{Transcript, Word};
 
 /// A calibration answer written for this project, about two minutes when spoken.
@@ -47,21 +48,15 @@ fn bench(c: &mut Criterion) {
     );
     // The rubric's phrases are prepared once per question and kept; do it outside the timing, as
     // a long-running session would.
-    let _ = question.prepared();
+    let scorer = Scorer::new(question);
     let label = format!(
         "score a 2-minute answer ({} words, timed)",
         transcript.words.len()
     );
     c.bench_function(&label, |b| {
-        b.iter(|| {
-            score(
-                black_box(question),
-                black_box(&transcript),
-                black_box(&delivery),
-            )
-        })
+        b.iter(|| black_box(&scorer).score(black_box(&transcript), black_box(&delivery)))
     });
-    let card = score(question, &transcript, &delivery);
+    let card = scorer.score(&transcript, &delivery);
     c.bench_function("render the card as text", |b| {
         b.iter(|| render_text(black_box(&card)))
     });

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Format;
+use crate::report::Format;
 
 /// rehearse: practise spoken interview answers against the clock and get feedback at once.
 #[derive(Debug, Parser)]

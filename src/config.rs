@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::Format;
 use crate::units::Duration;
 
 /// The whole configuration file. Every section and key is optional.
@@ -207,19 +208,6 @@ impl Default for ModelsConfig {
 pub struct OutputConfig {
     /// `text`, `json` or `markdown`.
     pub format: Format,
-}
-
-/// How a report is printed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// For people at a terminal.
-    #[default]
-    Text,
-    /// For programs: stable, documented in the README.
-    Json,
-    /// For notes and pull requests.
-    Markdown,
 }
 
 /// Problems with the configuration file.

@@ -91,11 +91,21 @@ pub enum Error {
     },
     /// Some of `rehearse doctor`'s checks failed.
     #[error(transparent)]
-    Doctor(#[from] crate::commands::DoctorFailed),
-    /// The session store: a session not found, or not deletable.
-    #[error("{0}")]
-    Store(String),
+    Doctor(#[from] DoctorFailed),
+    /// The session store: a session not found, not readable or not deletable.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// Writing the result failed.
     #[error("cannot write the result: {0}")]
     Output(#[source] std::io::Error),
+}
+
+/// A failed doctor: some checks failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{failed} of {total} checks failed")]
+pub struct DoctorFailed {
+    /// The checks that failed.
+    pub failed: usize,
+    /// All the checks.
+    pub total: usize,
 }

@@ -27,10 +27,16 @@ pub mod models;
 pub mod questions;
 pub mod report;
 pub mod score;
+pub mod screen;
 pub mod session;
 pub mod settings;
+pub mod store;
+pub mod text;
 pub mod transcribe;
 pub mod units;
+
+#[cfg(test)]
+mod architecture_tests;
 
 pub use error::Error;
 

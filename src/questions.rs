@@ -9,15 +9,15 @@
 //! validation error names the file and the key at fault.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::score::matcher::{MAX_PHRASE_TOKENS, Phrase};
-use crate::score::rubric::Prepared;
-
 /// The id of the flagship question, the default for `rehearse score`.
 pub const FLAGSHIP: &str = "debug-production-issue";
+
+/// The most words a rubric phrase may have once normalised ([`crate::text`]): longer phrases would
+/// rarely be said word for word.
+pub const MAX_PHRASE_TOKENS: usize = 8;
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
@@ -204,8 +204,8 @@ pub struct AntiPattern {
     pub advice: String,
 }
 
-/// One interview question and its rubric. Build it through [`Bank`] or [`Question::from_toml`]; its
-/// matching form is computed on first use and kept, so change no phrase after scoring with it.
+/// One interview question and its rubric, as plain data. Build it through [`Bank`] or
+/// [`Question::from_toml`]; the scorer prepares its own matching form of the phrases.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
@@ -232,8 +232,6 @@ pub struct Question {
     /// Questions an interviewer might ask next.
     #[serde(default)]
     pub follow_ups: Vec<String>,
-    #[serde(skip)]
-    prepared: OnceLock<Prepared>,
 }
 
 impl Question {
@@ -250,11 +248,6 @@ impl Question {
     /// The dimension with this id.
     pub fn dimension(&self, id: &str) -> Option<&Dimension> {
         self.dimensions.iter().find(|d| d.id == id)
-    }
-
-    /// The rubric's phrases in matching form, computed once.
-    pub fn prepared(&self) -> &Prepared {
-        self.prepared.get_or_init(|| Prepared::new(self))
     }
 }
 

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 
 use crate::audio::LoadLimits;
 use crate::cli::{Cli, WhisperArgs};
-use crate::config::{Config, ConfigError, Format};
+use crate::config::{Config, ConfigError};
 use crate::models::ModelDirs;
+use crate::report::Format;
 
 /// Longest initial prompt accepted: long prompts make Whisper loop on its own text.
 const MAX_PROMPT_CHARS: usize = 200;

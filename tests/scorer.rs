@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use rehearse::questions::{Bank, FLAGSHIP, Question};
+use rehearse::report::{render_markdown, render_text};
 use rehearse::score::card::DeductionKind;
 use rehearse::score::rubric::DimensionScore;
-use rehearse::score::{ScoreCard, measure, render_markdown, render_text, score};
+use rehearse::score::{Delivery, ScoreCard, Scorer, measure};
 use rehearse::transcribe::{Transcript, Word};
 
 // The crate root of an integration test resolves modules beside it, where Cargo would also take
@@ -30,6 +31,11 @@ fn flagship() -> &'static Question {
             .clone()
     });
     &FLAGSHIP_QUESTION
+}
+
+/// Scores an answer to `q`, preparing its rubric afresh.
+fn score(q: &Question, t: &Transcript, d: &Delivery) -> ScoreCard {
+    Scorer::new(q).score(t, d)
 }
 
 /// A file of the repository, by its path from the root.

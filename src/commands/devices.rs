@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::audio::capture::{self, DeviceInfo, Level, meter_fraction};
-use crate::config::Format;
+use crate::report::Format;
 use crate::session::SessionError;
 
 /// How long the level test listens.

@@ -9,12 +9,13 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::Error;
-use crate::config::Format;
+use crate::error::DoctorFailed;
 use crate::interview::client::Message;
 use crate::interview::prompts::Prompts;
 use crate::interview::voice::{Engine, Voice};
 use crate::interview::{LlmClient, LlmError};
 use crate::questions::Bank;
+use crate::report::Format;
 use crate::settings::Settings;
 
 /// How a check came out.
@@ -46,14 +47,6 @@ fn line(check: &'static str, status: Status, detail: impl Into<String>) -> Check
         status,
         detail: detail.into(),
     }
-}
-
-/// A failed doctor: some checks failed.
-#[derive(Debug, thiserror::Error)]
-#[error("{failed} of {total} checks failed")]
-pub struct DoctorFailed {
-    failed: usize,
-    total: usize,
 }
 
 /// Runs every check; returns the report and whether all passed.

@@ -11,8 +11,6 @@ mod score;
 
 use std::io::Write;
 
-pub use doctor::DoctorFailed;
-
 use crate::Error;
 use crate::cli::{Cli, Command};
 use crate::settings::Settings;

@@ -5,22 +5,21 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::cli::PracticeArgs;
-use crate::config::Format;
-use crate::interview::critique;
 use crate::interview::prompts::Prompts;
 use crate::interview::voice::Voice;
 use crate::interview::{Interviewer, LlmClient};
 use crate::models::{self, inspect};
 use crate::questions::Bank;
-use crate::report::ModelUsed;
-use crate::report::tui;
+use crate::report::practice::Presenter;
+use crate::report::{self, Format};
+use crate::score::ModelUsed;
+use crate::screen::{self, PlainScreen, TuiScreen};
 use crate::session::SessionError;
 use crate::session::clock::Clock;
-use crate::session::practice::{self, InterviewerInfo, Practice, PracticeOptions};
-use crate::session::screen::{PlainScreen, Screen, TuiScreen};
-use crate::session::summary::UsedSettings;
-use crate::session::versions;
+use crate::session::practice::{self, InterviewerInfo, PracticeOptions, Stage};
+use crate::session::view::Screen;
 use crate::settings::{self, Settings};
+use crate::store::summary::UsedSettings;
 use crate::transcribe::WhisperEngine;
 
 /// Runs a practice session and returns what to print at the end.
@@ -51,12 +50,12 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
     }
     // The question's history, to show progress and say what changed; read before this session
     // exists.
-    let catalog = crate::session::catalog::Catalog::load(&settings.practice.sessions_dir);
-    let past = crate::session::history::history(&catalog.entries, question);
+    let catalog = crate::store::catalog::Catalog::load(&settings.practice.sessions_dir);
+    let past = crate::store::history::history(&catalog.entries, question);
     let previous = past.attempts.last().cloned();
     let progress = previous
         .is_some()
-        .then(|| super::history::render_history(&past, question));
+        .then(|| report::history::question(&past, question));
     let (mut interviewer, voice) = interviewer(settings, args, question, clock.target)?;
     let opts = PracticeOptions {
         clock,
@@ -92,35 +91,34 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             failure: None,
         }),
     };
-    let mut screen = screen(args, quiet)?;
-    let result = practice::run(
-        question,
-        &opts,
-        Box::new(engine),
-        screen.as_mut(),
-        &mut interviewer,
-        &voice,
-    );
+    let mut screen = open_screen(args, quiet)?;
+    let stage = Stage {
+        screen: screen.as_mut(),
+        present: &Presenter,
+        interviewer: &mut interviewer,
+        voice: &voice,
+    };
+    let result = practice::run(question, &opts, Box::new(engine), stage);
     // The full-screen view must be gone before anything is printed.
     drop(screen);
     match result {
         Ok(session) => {
-            let mut text = render(&session, settings.format);
+            let mut text = report::practice::session(&session, settings.format);
             if let (Some(before), Some(first), Format::Text) =
                 (&previous, session.rounds.first(), settings.format)
             {
-                let now = crate::session::summary::AnswerSummary::new(
+                let now = crate::store::summary::AnswerSummary::new(
                     1,
                     &first.label,
                     &first.asked,
                     "",
                     &first.answer.report,
                 );
-                let change = crate::session::history::change(&before.answer, &now, question);
+                let change = crate::store::history::change(&before.answer, &now, question);
                 text += &format!(
                     "\nSince your last attempt ({}):\n{}",
                     crate::units::when(&before.started),
-                    crate::session::history::render_change(&change)
+                    report::history::change(&change)
                 );
             }
             match interviewer.take_failure() {
@@ -209,49 +207,9 @@ fn check_input(path: &Path) -> Result<(), Error> {
 }
 
 /// The full-screen view in a terminal, plain lines otherwise or when asked.
-fn screen(args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
-    if !args.plain && tui::is_interactive() {
+fn open_screen(args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
+    if !args.plain && screen::is_interactive() {
         return Ok(Box::new(TuiScreen::start()?));
     }
     Ok(Box::new(PlainScreen::new(quiet)))
-}
-
-/// What is printed when the session ends.
-fn render(session: &Practice, format: Format) -> String {
-    match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(session).expect("a session serialises");
-            s.push('\n');
-            s
-        }
-        Format::Text | Format::Markdown => {
-            let mut out = String::new();
-            for round in &session.rounds {
-                if session.rounds.len() > 1 {
-                    out += &format!("\n== {} ==\n\n", round.label);
-                    out += &format!("Question: {}\n\n", round.asked);
-                }
-                out += &round.answer.report.render(format);
-                if let Some(c) = &round.critique {
-                    out += "\nInterviewer\n\n";
-                    out += &critique::render(c, &round.answer.report.score, true);
-                }
-            }
-            if let Some(c) = &session.comparison {
-                out += "\n";
-                out += &versions::render_text(c);
-            }
-            if let Some(summary) = &session.summary {
-                out += &format!("\nSession summary\n\n{summary}\n");
-            }
-            for note in &session.notes {
-                out += &format!("\nNote: {note}\n");
-            }
-            if session.quit && session.rounds.is_empty() {
-                out += "Quit before the end of the answer; nothing was scored.\n";
-            }
-            out += &format!("\nSession saved in {}\n", session.session_dir.display());
-            out
-        }
-    }
 }

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::Error;
-use crate::config::Format;
 use crate::questions::Bank;
+use crate::report::Format;
 use crate::settings::Settings;
 
 /// One question as listed.

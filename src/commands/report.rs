@@ -4,23 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::config::Format;
-use crate::interview::critique::{self, Critique, Disagreement};
+use crate::interview::critique::{Critique, Disagreement};
 use crate::questions::Bank;
-use crate::report::{ScoreReport, html};
-use crate::session::catalog::{Entry, read_answer};
-use crate::session::history;
+use crate::report::saved::SavedAnswer;
+use crate::report::{self, Format, html};
 use crate::session::practice::Practice;
 use crate::settings::Settings;
-
-/// One answer read back: the report and the critique beside it.
-struct Loaded {
-    label: String,
-    asked: String,
-    report: ScoreReport,
-    critique: Option<Critique>,
-    disagreements: Vec<Disagreement>,
-}
+use crate::store::catalog::{Entry, read_answer};
+use crate::store::history;
 
 /// Runs `rehearse report`; returns what to print.
 pub fn run(
@@ -45,22 +36,18 @@ pub fn run(
         return emit(
             args,
             match settings.format {
-                Format::Json => {
-                    serde_json::to_string_pretty(&h).expect("history serialises") + "\n"
-                }
-                _ => super::history::render_history(&h, q),
+                Format::Json => report::json(&h),
+                _ => report::history::question(&h, q),
             },
         );
     }
-    let entry = catalog
-        .find(args.session.as_deref())
-        .map_err(Error::Store)?;
+    let entry = catalog.find(args.session.as_deref())?;
     let answers = load(entry)?;
     let practice = read_practice(&entry.dir);
     let comparison = practice
         .as_ref()
         .and_then(|p| p.comparison.as_ref())
-        .map(crate::session::versions::render_text);
+        .map(report::render_versions);
     let closing = practice.as_ref().and_then(|p| p.summary.clone());
     if args.html {
         let pages: Vec<html::AnswerPage<'_>> = answers
@@ -87,7 +74,7 @@ pub fn run(
     }
     emit(
         args,
-        render(
+        report::saved::render(
             entry,
             &answers,
             settings.format,
@@ -101,16 +88,14 @@ fn emit(args: &crate::cli::ReportArgs, text: String) -> Result<String, Error> {
     match &args.output {
         None => Ok(text),
         Some(path) => {
-            crate::session::store::write_atomically(path, text.as_bytes())
-                .map_err(|e| Error::Store(crate::error_chain(&e)))?;
+            crate::store::dir::write_atomically(path, text.as_bytes())?;
             Ok(format!("wrote {}\n", path.display()))
         }
     }
 }
 
 fn write_html(path: &Path, page: &str, open: bool) -> Result<String, Error> {
-    crate::session::store::write_atomically(path, page.as_bytes())
-        .map_err(|e| Error::Store(crate::error_chain(&e)))?;
+    crate::store::dir::write_atomically(path, page.as_bytes())?;
     if open {
         open_in_browser(path);
     }
@@ -136,18 +121,17 @@ fn open_in_browser(path: &Path) {
 }
 
 /// The session's answers, in order, with their critiques.
-fn load(entry: &Entry) -> Result<Vec<Loaded>, Error> {
+fn load(entry: &Entry) -> Result<Vec<SavedAnswer>, Error> {
     let mut out = Vec::new();
     for a in &entry.summary.answers {
         let path = entry.dir.join(&a.report);
-        let (report, _) = read_answer(&path)
-            .map_err(|e| Error::Store(format!("{} cannot be read: {e}", path.display())))?;
+        let (report, _) = read_answer(&path)?;
         let (critique, disagreements) = a
             .critique
             .as_ref()
             .and_then(|f| read_critique(&entry.dir.join(f)))
             .map_or((None, Vec::new()), |(c, d)| (Some(c), d));
-        out.push(Loaded {
+        out.push(SavedAnswer {
             label: a.label.clone(),
             asked: a.asked.clone(),
             report,
@@ -171,62 +155,4 @@ fn read_critique(path: &PathBuf) -> Option<(Critique, Vec<Disagreement>)> {
 fn read_practice(dir: &Path) -> Option<Practice> {
     let text = std::fs::read_to_string(dir.join("session.json")).ok()?;
     serde_json::from_str(&text).ok()
-}
-
-fn render(
-    entry: &Entry,
-    answers: &[Loaded],
-    format: Format,
-    comparison: Option<&str>,
-    closing: Option<&str>,
-) -> String {
-    if format == Format::Json {
-        let list: Vec<serde_json::Value> = answers
-            .iter()
-            .map(|a| serde_json::json!({"label": a.label, "asked": a.asked, "report": a.report, "critique": a.critique, "disagreements": a.disagreements}))
-            .collect();
-        let v = serde_json::json!({"id": entry.id(), "summary": entry.summary, "answers": list, "comparison": comparison, "interviewer_summary": closing});
-        return serde_json::to_string_pretty(&v).expect("a report serialises") + "\n";
-    }
-    let md = format == Format::Markdown;
-    let mut out = if md {
-        format!("# Session {}\n\n", entry.id())
-    } else {
-        format!(
-            "Session {} ({})\n",
-            entry.id(),
-            crate::units::when(&entry.summary.started)
-        )
-    };
-    for a in answers {
-        out += &if md {
-            format!("\n## {}: {}\n\n", a.label, a.asked)
-        } else {
-            format!("\n== {}: {} ==\n\n", a.label, a.asked)
-        };
-        out += &a.report.render(format);
-        if let Some(c) = &a.critique {
-            let text = critique::render(c, &a.report.score, true);
-            out += &if md {
-                format!("\n### Interviewer\n\n```text\n{text}```\n")
-            } else {
-                format!("\nInterviewer\n\n{text}")
-            };
-        }
-    }
-    if let Some(c) = comparison {
-        out += &if md {
-            format!("\n## The two versions\n\n```text\n{c}```\n")
-        } else {
-            format!("\n{c}")
-        };
-    }
-    if let Some(s) = closing {
-        out += &if md {
-            format!("\n## Summary\n\n{s}\n")
-        } else {
-            format!("\nSession summary\n\n{s}\n")
-        };
-    }
-    out
 }

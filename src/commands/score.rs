@@ -5,15 +5,16 @@ use std::time::Instant;
 
 use crate::Error;
 use crate::audio::recorder::WavRecorder;
-use crate::audio::{self, vad};
+use crate::audio::{self, Audio};
 use crate::models::{self, inspect};
 use crate::questions::Bank;
-use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
-use crate::score;
+use crate::score::{
+    AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
+};
 use crate::session::SessionError;
-use crate::session::store::SessionDir;
-use crate::session::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::settings::Settings;
+use crate::store::SessionDir;
+use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
 
 /// File endings read as plain-text transcripts rather than recordings.
@@ -33,21 +34,15 @@ pub fn run(
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| TEXT_ENDINGS.contains(&e.to_ascii_lowercase().as_str()));
-    let heard = if is_text {
-        score_text(file)?
+    let (heard, audio) = if is_text {
+        (heard_text(file)?, None)
     } else {
-        score_audio(settings, file)?
+        let (heard, audio) = heard_audio(settings, file)?;
+        (heard, Some(audio))
     };
-    let report = ScoreReport {
-        schema: SCHEMA.into(),
-        score: score::score(question, &heard.transcript, &heard.delivery),
-        source: heard.source,
-        model: heard.model,
-        transcript: heard.transcript,
-        delivery: heard.delivery,
-        notes: heard.notes,
-    };
-    Ok((report, heard.samples))
+    let samples = audio.as_ref().map(|a| a.samples.as_slice());
+    let report = assess(&Scorer::new(question), Heard { samples, ..heard });
+    Ok((report, audio.map(|a| a.samples)))
 }
 
 /// Keeps a scored answer in the session store: its report, its audio as 16 kHz WAV (the original
@@ -86,17 +81,8 @@ pub fn save(
     Ok(dir.path().to_path_buf())
 }
 
-/// What was said and how, before it is judged against a question.
-struct Heard {
-    source: Source,
-    model: Option<ModelUsed>,
-    transcript: Transcript,
-    delivery: score::Delivery,
-    notes: Vec<String>,
-    samples: Option<Vec<f32>>,
-}
-
-fn score_text(file: &Path) -> Result<Heard, Error> {
+/// A text transcript, as heard: no audio, so no timing figures.
+fn heard_text(file: &Path) -> Result<Heard<'static>, Error> {
     let problem = |p: &str| Error::Transcript {
         path: file.display().to_string(),
         problem: p.to_string(),
@@ -120,14 +106,14 @@ fn score_text(file: &Path) -> Result<Heard, Error> {
             audio: None,
         },
         model: None,
-        delivery: score::measure(&transcript, None, None),
         transcript,
-        notes: vec!["timing figures are unknown: a text transcript has no timings".into()],
         samples: None,
+        notes: vec!["timing figures are unknown: a text transcript has no timings".into()],
     })
 }
 
-fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
+/// A recording, decoded and transcribed; its samples are handed back beside what was heard.
+fn heard_audio(settings: &Settings, file: &Path) -> Result<(Heard<'static>, Audio), Error> {
     let started = Instant::now();
     let audio = audio::load(file, &settings.audio)?;
     tracing::info!(
@@ -156,9 +142,7 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
     if transcript.is_empty() {
         return Err(no_speech("Whisper recognised no words in it"));
     }
-    let spans = vad::speech_spans(&audio.samples, &vad::VadParams::default());
-    let delivery = score::measure(&transcript, Some(audio.duration_ms()), Some(&spans));
-    Ok(Heard {
+    let heard = Heard {
         source: Source {
             path: file.display().to_string(),
             kind: SourceKind::Audio,
@@ -174,8 +158,8 @@ fn score_audio(settings: &Settings, file: &Path) -> Result<Heard, Error> {
             path: model_path.display().to_string(),
         }),
         transcript,
-        delivery,
+        samples: None,
         notes: Vec::new(),
-        samples: Some(audio.samples),
-    })
+    };
+    Ok((heard, audio))
 }

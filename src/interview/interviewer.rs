@@ -14,8 +14,7 @@ use super::critique::{self, Critique};
 use super::endpoint::Structured;
 use super::prompts::{Kind, PromptError, Prompts, tag_safe};
 use crate::questions::Question;
-use crate::report::ScoreReport;
-use crate::score::ScoreCard;
+use crate::score::ScoreReport;
 use crate::units::clock;
 
 /// What one round gives the interviewer.
@@ -106,12 +105,16 @@ impl Interviewer {
         &self.notes
     }
 
-    /// The model's critique of one answer, streamed: `on_text` gets the readable critique so far
-    /// each time more arrives. `None` offline (or after a failure, which [`Interviewer::failure`]
-    /// then holds).
-    pub fn critique(&mut self, turn: &Turn<'_>, on_text: &mut dyn FnMut(&str)) -> Option<Critique> {
+    /// The model's critique of one answer, streamed: `on_partial` gets the critique read so far
+    /// each time more of it can be read. `None` offline (or after a failure, which
+    /// [`Interviewer::failure`] then holds).
+    pub fn critique(
+        &mut self,
+        turn: &Turn<'_>,
+        on_partial: &mut dyn FnMut(&Critique),
+    ) -> Option<Critique> {
         self.client.as_ref()?;
-        match self.try_critique(turn, on_text) {
+        match self.try_critique(turn, on_partial) {
             Ok(c) => {
                 self.remember(turn, &c);
                 Some(c)
@@ -184,14 +187,13 @@ impl Interviewer {
     fn try_critique(
         &mut self,
         turn: &Turn<'_>,
-        on_text: &mut dyn FnMut(&str),
+        on_partial: &mut dyn FnMut(&Critique),
     ) -> Result<Critique, LlmError> {
         let messages = self.critique_messages(turn)?;
-        let local = &turn.report.score;
-        let reply = self.ask(&messages, local, on_text)?;
+        let reply = self.ask(&messages, on_partial)?;
         match critique::parse(&reply, &self.question) {
             Ok(c) => Ok(c),
-            Err(why) => self.repair(messages, reply, &why, local, on_text),
+            Err(why) => self.repair(messages, reply, &why, on_partial),
         }
     }
 
@@ -201,8 +203,7 @@ impl Interviewer {
         mut messages: Vec<Message>,
         reply: String,
         why: &str,
-        local: &ScoreCard,
-        on_text: &mut dyn FnMut(&str),
+        on_partial: &mut dyn FnMut(&Critique),
     ) -> Result<Critique, LlmError> {
         tracing::info!("the critique could not be read ({why}); asking once for a repair");
         messages.push(Message::new("assistant", reply));
@@ -213,7 +214,7 @@ impl Interviewer {
                  matching the schema, with nothing before or after it."
             ),
         ));
-        let reply = self.ask(&messages, local, on_text)?;
+        let reply = self.ask(&messages, on_partial)?;
         critique::parse(&reply, &self.question).map_err(|why| LlmError::Malformed {
             url: self.url(),
             detail: format!(
@@ -223,12 +224,11 @@ impl Interviewer {
     }
 
     /// Sends `messages`, with the schema as `response_format` unless the server refused it, and
-    /// streams the readable critique to `on_text`.
+    /// streams the critique read so far to `on_partial` whenever it changes.
     fn ask(
         &mut self,
         messages: &[Message],
-        local: &ScoreCard,
-        on_text: &mut dyn FnMut(&str),
+        on_partial: &mut dyn FnMut(&Critique),
     ) -> Result<String, LlmError> {
         let client = self.client.as_ref().expect("online");
         let structured = client.endpoint().structured;
@@ -242,15 +242,14 @@ impl Interviewer {
         };
         let question = &self.question;
         let mut text = String::new();
-        let mut shown = String::new();
+        let mut shown: Option<Critique> = None;
         let mut stream = |piece: &str| {
             text += piece;
-            if let Some(c) = critique::parse_partial(&text, question) {
-                let rendered = critique::render(&c, local, false);
-                if rendered != shown {
-                    shown = rendered;
-                    on_text(&shown);
-                }
+            if let Some(c) = critique::parse_partial(&text, question)
+                && shown.as_ref() != Some(&c)
+            {
+                on_partial(&c);
+                shown = Some(c);
             }
         };
         let result = if structured == Structured::Auto {

@@ -11,8 +11,8 @@ use super::ScoreReport;
 use super::charts::{LineChart, esc, level_bars};
 use crate::interview::critique::{Critique, Disagreement};
 use crate::score::fluency;
-use crate::session::history::History;
-use crate::session::summary::SessionSummary;
+use crate::store::history::History;
+use crate::store::summary::SessionSummary;
 use std::time::Duration;
 
 use crate::units::{clock, mmss};

@@ -20,7 +20,7 @@ pub fn render(r: &ScoreReport) -> String {
         out += &format!("| {label} | {} |\n", value.replace('|', "\\|"));
     }
     out += "\n";
-    out += &crate::score::render_markdown(&r.score);
+    out += &super::card_markdown::render_markdown(&r.score);
     for note in &r.notes {
         out += &format!("\n**Note:** {note}\n");
     }

@@ -1,84 +1,44 @@
-//! What `rehearse score` reports, and its text, Markdown and JSON renderings.
+//! Every rendering of every record: an answer's report ([`text`], [`markdown`], with the score card
+//! in [`card`] and [`card_markdown`]), the interviewer's critique, the `--versions` comparison, a
+//! practice session ([`practice`]), the store's listings and progress ([`history`]) and the HTML
+//! pages ([`html`], [`charts`]). Nothing else in the crate formats a record for people; only the
+//! commands and the terminal view import this module.
 //!
-//! The JSON form is a contract: its shape is documented in the README and versioned by `schema`.
-//! Every renderer is a pure function of the report, so the same input prints the same bytes.
+//! Every renderer is a pure function of its record, so the same input prints the same bytes. JSON
+//! is each record's own `Serialize`; its shape is a documented contract, versioned by `schema`.
 
+mod card;
+mod card_markdown;
 pub mod charts;
+mod critique;
+pub mod history;
 pub mod html;
 mod markdown;
+pub mod practice;
+pub mod saved;
 mod text;
-pub mod tui;
+mod versions;
+
+pub use card::render_text;
+pub use card_markdown::render_markdown;
+pub use critique::render as render_critique;
+pub use versions::render as render_versions;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Format;
-use crate::score::{Delivery, ScoreCard};
-use crate::transcribe::Transcript;
+use crate::score::ScoreReport;
 
-/// The JSON schema identifier; bumped on any incompatible change.
-pub const SCHEMA: &str = "rehearse.score/1";
-
-/// Where the answer came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Source {
-    /// The path as the user gave it.
-    pub path: String,
-    /// `audio` or `transcript`.
-    pub kind: SourceKind,
-    /// Container, codec, sample rate and channels of a recording; absent for a transcript.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audio: Option<AudioFormat>,
-}
-
-/// The kind of input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    /// A recording, transcribed by Whisper.
-    Audio,
-    /// A plain-text transcript, with no timings.
-    Transcript,
-}
-
-/// The recording's format as decoded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AudioFormat {
-    /// `wav`, `mp3`, `flac`, `ogg` or `m4a`.
-    pub container: String,
-    /// The codec.
-    pub codec: String,
-    /// The original sample rate in Hz.
-    pub sample_rate: u32,
-    /// The original channel count.
-    pub channels: u16,
-}
-
-/// The model that transcribed the answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelUsed {
-    /// Such as `tiny.en`.
-    pub name: String,
-    /// The ggml file.
-    pub path: String,
-}
-
-/// The result of `rehearse score`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreReport {
-    /// Always [`SCHEMA`].
-    pub schema: String,
-    /// The input.
-    pub source: Source,
-    /// The model, for recordings.
-    pub model: Option<ModelUsed>,
-    /// What was said.
-    pub transcript: Transcript,
-    /// How it was said.
-    pub delivery: Delivery,
-    /// The answer judged against the question's rubric: coverage, structure, delivery, advice.
-    pub score: ScoreCard,
-    /// Things the reader should know about the result, such as "no speech was found".
-    pub notes: Vec<String>,
+pub enum Format {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For programs: stable, documented in the README.
+    Json,
+    /// For notes and pull requests.
+    Markdown,
 }
 
 impl ScoreReport {
@@ -94,6 +54,13 @@ impl ScoreReport {
             }
         }
     }
+}
+
+/// Pretty JSON of any record, ending with a newline.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("records serialise");
+    s.push('\n');
+    s
 }
 
 /// A figure that may be unknown, for the human renderings.

@@ -22,7 +22,7 @@ pub fn render(r: &ScoreReport) -> String {
         out += &format!("  {label:<23}{value}\n");
     }
     out += "\n";
-    out += &crate::score::render_text(&r.score);
+    out += &super::card::render_text(&r.score);
     for note in &r.notes {
         out += &format!("\nNote: {note}\n");
     }

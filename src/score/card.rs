@@ -16,10 +16,9 @@ use super::delivery::Delivery;
 use super::fluency::{
     self, FILLERS_AMBER_PER_100, FILLERS_RED_PER_100, Fluency, HEDGES_RED_PER_100, round1,
 };
-use super::normalize::Spoken;
 use super::pace::{self, Band, Length, Pace, Verdict};
-use super::rubric::{self, DimensionScore, Mistake, OrderCheck};
-use crate::questions::Question;
+use super::rubric::{self, DimensionScore, Mistake, OrderCheck, Scorer};
+use super::spoken::Spoken;
 use crate::transcribe::Transcript;
 
 /// Points off for rambling past 125 % of the 2-minute target: an interviewer stops listening.
@@ -148,10 +147,17 @@ pub struct ScoreCard {
     pub delivery: Delivery,
 }
 
-/// Scores an answer to `question`. Pure: the same three inputs always give the same card.
-pub fn score(question: &Question, transcript: &Transcript, delivery: &Delivery) -> ScoreCard {
+impl Scorer<'_> {
+    /// Scores an answer. Pure: the same question, transcript and delivery always give the same card.
+    pub fn score(&self, transcript: &Transcript, delivery: &Delivery) -> ScoreCard {
+        card(self, transcript, delivery)
+    }
+}
+
+fn card(scorer: &Scorer<'_>, transcript: &Transcript, delivery: &Delivery) -> ScoreCard {
+    let question = scorer.question;
     let spoken = Spoken::new(transcript);
-    let rubric = rubric::evaluate(question, &spoken);
+    let rubric = rubric::evaluate(scorer, &spoken);
     let fluency = fluency::measure(&spoken, delivery.speaking_ms);
     let pace = pace::pace(&spoken, delivery);
     let length = pace::length(&question.targets, spoken.words.len(), delivery.speaking_ms);

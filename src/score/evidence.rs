@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::Modality;
-use super::normalize::{Break, Spoken, Token};
+use super::spoken::Spoken;
+use crate::text::{Break, Token};
 
 /// Words quoted before a match, within its sentence, so the quote reads as speech.
 pub const QUOTE_WORDS_BEFORE: usize = 2;

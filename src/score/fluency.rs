@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::matcher::is_hesitation;
-use super::normalize::{Break, Spoken, Token};
+use super::spoken::Spoken;
+use crate::text::{Break, Token};
 
 /// More fillers than this per 100 words is red. Source: the speech-coaching norm the issue cites.
 pub const FILLERS_RED_PER_100: f64 = 5.0;

@@ -14,10 +14,9 @@
 
 use super::edits::within_edits;
 use super::modality::{Modality, NEGATION_WINDOW, modality};
-use super::normalize::{Break, Token, tokenize};
+use crate::questions::MAX_PHRASE_TOKENS;
+use crate::text::{Break, Token, tokenize};
 
-/// The longest phrase a rubric may use, in tokens; longer ones are rejected when a bank is loaded.
-pub const MAX_PHRASE_TOKENS: usize = 8;
 /// Phrases whose key has at least this many letters may match within one edit. Below it, one edit
 /// too often lands on another real word ("latency" is the shortest term worth the risk).
 pub const FUZZY_MIN_LEN: usize = 7;

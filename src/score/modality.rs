@@ -7,7 +7,7 @@
 //! [`modality`]); a comma, a full stop or a joining word ("but", "and", "so") ends it. "Not only",
 //! "no matter" and "all or nothing" negate nothing.
 
-use super::normalize::{Break, Token};
+use crate::text::{Break, Token};
 
 /// How many tokens back a negation ("not", "never", "instead of") still applies to a phrase.
 pub const NEGATION_WINDOW: usize = 4;
@@ -93,7 +93,7 @@ fn is_negator(tokens: &[Token], j: usize) -> bool {
 mod tests {
     use super::*;
     use crate::score::matcher::{Index, Phrase};
-    use crate::score::normalize::tokenize;
+    use crate::text::tokenize;
 
     /// The modality of each place `phrase` occurs in `text`.
     fn said(text: &str, phrase: &str) -> Modality {

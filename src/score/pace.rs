@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::delivery::Delivery;
 use super::fluency::round1;
-use super::normalize::Spoken;
+use super::spoken::Spoken;
 use crate::questions::{Target, Targets};
 
 /// Below this rate an answer drags. Source: the speech-coaching norm of 120-160 words per minute.

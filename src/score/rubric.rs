@@ -15,13 +15,36 @@ pub use super::evidence::Quote;
 use super::evidence::{Chosen, choose, clause, quote};
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::{CONDITION_WINDOW, Modality, modality};
-use super::normalize::Spoken;
+use super::spoken::Spoken;
 use super::story::{self, STORY_MARKERS};
 use crate::questions::{Applies, Dimension, Kind, Question};
 
-/// A question's phrases in matching form, made once per question (see [`Question::prepared`]).
+/// A question made ready to score answers against: the question, and its phrases in matching form,
+/// prepared once. The question bank keeps questions as plain data; the scorer owns this form of them.
+#[derive(Debug, Clone)]
+pub struct Scorer<'q> {
+    pub(super) question: &'q Question,
+    pub(super) prepared: Prepared,
+}
+
+impl<'q> Scorer<'q> {
+    /// Prepares every phrase of `question`.
+    pub fn new(question: &'q Question) -> Scorer<'q> {
+        Scorer {
+            question,
+            prepared: Prepared::new(question),
+        }
+    }
+
+    /// The question answers are scored against.
+    pub fn question(&self) -> &'q Question {
+        self.question
+    }
+}
+
+/// A question's phrases in matching form.
 #[derive(Debug, Clone, Default)]
-pub struct Prepared {
+pub(super) struct Prepared {
     evidence: Vec<Vec<Vec<Phrase>>>,
     anti: Vec<Vec<Phrase>>,
     story: Vec<Phrase>,
@@ -31,7 +54,7 @@ pub struct Prepared {
 impl Prepared {
     /// Prepares every phrase of `q`; phrases that normalise to nothing are skipped (validation
     /// rejects them in bank files).
-    pub fn new(q: &Question) -> Prepared {
+    fn new(q: &Question) -> Prepared {
         let compile = |list: &mut dyn Iterator<Item = &String>| {
             list.filter_map(|p| Phrase::new(p)).collect::<Vec<_>>()
         };
@@ -151,12 +174,12 @@ pub struct Rubric {
     pub mistakes: Vec<Mistake>,
 }
 
-/// Judges `spoken` against `q`'s rubric.
-pub fn evaluate(q: &Question, spoken: &Spoken) -> Rubric {
-    let prepared = q.prepared();
+/// Judges `spoken` against the scorer's rubric.
+pub fn evaluate(scorer: &Scorer<'_>, spoken: &Spoken) -> Rubric {
+    let (q, prepared) = (scorer.question, &scorer.prepared);
     let index = Index::new(&spoken.tokens, prepared.max_key_len);
     let story = q.kind == Kind::Story || story::tells_story(&index, &prepared.story);
-    let said = said_mistakes(q, &index);
+    let said = said_mistakes(prepared, &index);
     let blocked = blocked_clauses(q, &index, &said);
     let chosen: Vec<Chosen> = prepared
         .evidence
@@ -235,7 +258,7 @@ fn dimension_score(
 
 /// Every plainly said hit of each anti-pattern, in text order. A denial anywhere in the clause
 /// clears the speaker, so the whole clause is the negation window here.
-fn said_mistakes(q: &Question, index: &Index) -> Vec<Vec<Hit>> {
+fn said_mistakes(prepared: &Prepared, index: &Index) -> Vec<Vec<Hit>> {
     let plain = |h: &Hit| modality(index.tokens(), h.first, CONDITION_WINDOW) == Modality::Asserted;
     let said = |phrases: &Vec<Phrase>| {
         let mut hits: Vec<Hit> = phrases
@@ -246,7 +269,7 @@ fn said_mistakes(q: &Question, index: &Index) -> Vec<Vec<Hit>> {
         hits.sort_by_key(|h| (h.first, h.last));
         hits
     };
-    q.prepared().anti.iter().map(said).collect()
+    prepared.anti.iter().map(said).collect()
 }
 
 /// Per dimension, the clauses where a mistake against it was said plainly.

@@ -9,7 +9,7 @@
 
 use super::matcher::{Index, Phrase};
 use super::modality::Modality;
-use super::normalize::{Break, Token};
+use crate::text::{Break, Token};
 
 /// Distinct story markers that make an answer a story. Three, because a method answer may say
 /// "there was a deploy" once, but a told story says several.
@@ -85,7 +85,7 @@ fn is_past(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::score::normalize::tokenize;
+    use crate::text::tokenize;
 
     fn narrated(text: &str) -> usize {
         narration(&tokenize(text.split_whitespace()))

@@ -14,16 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use super::SessionError;
 use super::clock::{Clock, Milestone, Stage};
-use super::screen::Screen;
 use super::source::AudioSource;
+use super::view::{CheckItem, Key, LiveView, Phase, Screen};
 use crate::audio::SAMPLE_RATE;
 use crate::audio::capture::{level, meter_fraction};
 use crate::audio::recorder::WavRecorder;
-use crate::audio::vad;
-use crate::questions::Question;
-use crate::report::tui::{CheckItem, Key, LiveView, Phase};
-use crate::report::{AudioFormat, ModelUsed, SCHEMA, ScoreReport, Source, SourceKind};
-use crate::score;
+use crate::score::{
+    self, AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
+};
 use crate::transcribe::incremental::{self, LiveParams, LiveTranscriber, Progress};
 use crate::transcribe::{Transcriber, Transcript};
 
@@ -31,8 +29,8 @@ use crate::transcribe::{Transcriber, Transcript};
 pub struct AnswerSpec<'a> {
     /// Shown as the view's title, such as "rehearse · debug-production-issue · 90-second version".
     pub title: String,
-    /// The question whose rubric the answer is scored against.
-    pub question: &'a Question,
+    /// The question whose rubric the answer is scored against, prepared.
+    pub scorer: &'a Scorer<'a>,
     /// The question as asked: the bank's text, or an interviewer's follow-up.
     pub asked: String,
     /// Its clock.
@@ -171,7 +169,7 @@ pub fn run(
 
 /// The state of one take while it is recorded.
 struct Take<'a> {
-    question: &'a Question,
+    scorer: &'a Scorer<'a>,
     clock: Clock,
     samples: Vec<f32>,
     view: LiveView,
@@ -188,13 +186,13 @@ impl<'a> Take<'a> {
             target: spec.clock.target,
             hard_cap: spec.clock.hard_cap,
             warn_before: spec.clock.warn_before,
-            checklist: checklist(spec.question, None),
+            checklist: checklist(spec.scorer, None),
             status: format!("recording to {}", spec.audio.display()),
             keys: recording_keys(),
             ..LiveView::default()
         };
         Take {
-            question: spec.question,
+            scorer: spec.scorer,
             clock: spec.clock,
             samples: Vec::new(),
             view,
@@ -304,7 +302,7 @@ impl<'a> Take<'a> {
             Some(pending) => incremental::join(&[p.settled.clone(), pending.clone()]),
             None => p.settled.clone(),
         };
-        self.view.checklist = checklist(self.question, Some(&so_far));
+        self.view.checklist = checklist(self.scorer, Some(&so_far));
     }
 
     /// Overflows are counted at the device's rate, which the session does not know; 16 kHz gives
@@ -329,16 +327,11 @@ impl<'a> Take<'a> {
                 audio: spec.audio.clone(),
             });
         }
-        let spans = vad::speech_spans(&self.samples, &vad::VadParams::default());
-        let duration_ms = self.samples.len() as u64 * 1000 / SAMPLE_RATE as u64;
-        let delivery = score::measure(&transcript, Some(duration_ms), Some(&spans));
         let mut notes = Vec::new();
         if let Some(f) = failure {
             notes.push(format!("the answer was cut short: {f}"));
         }
-        Ok(ScoreReport {
-            schema: SCHEMA.into(),
-            score: score::score(self.question, &transcript, &delivery),
+        let heard = Heard {
             source: Source {
                 path: spec.audio.display().to_string(),
                 kind: SourceKind::Audio,
@@ -351,16 +344,18 @@ impl<'a> Take<'a> {
             },
             model: spec.model.clone(),
             transcript,
-            delivery,
+            samples: Some(&self.samples),
             notes,
-        })
+        };
+        Ok(assess(self.scorer, heard))
     }
 }
 
 /// The rubric's dimensions, lit where `heard` covers them.
-fn checklist(question: &Question, heard: Option<&Transcript>) -> Vec<CheckItem> {
-    let card = heard.map(|t| score::score(question, t, &score::measure(t, None, None)));
-    question
+fn checklist(scorer: &Scorer<'_>, heard: Option<&Transcript>) -> Vec<CheckItem> {
+    let card = heard.map(|t| scorer.score(t, &score::measure(t, None, None)));
+    scorer
+        .question()
         .dimensions
         .iter()
         .map(|d| CheckItem {

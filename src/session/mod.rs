@@ -2,7 +2,8 @@
 //! scored the moment it ends.
 //!
 //! [`source`] gives 16 kHz audio from the microphone or from a recording played at speaking pace,
-//! [`clock`] says where the answer stands against its target, [`store`] keeps each answer on disk,
+//! [`clock`] says where the answer stands against its target, the store (`crate::store`) keeps
+//! each answer on disk,
 //! [`screen`] shows progress (the full-screen view or plain lines), [`answer`] runs one answer from
 //! the first sample to its report, and [`practice`] strings answers into a session: one answer, or
 //! the 90-second then 2-minute drill of `--versions` with its comparison ([`versions`]).
@@ -12,21 +13,18 @@
 //! so no failure later in the pipeline can cost the recording.
 
 pub mod answer;
-pub mod catalog;
 pub mod clock;
-pub mod history;
 pub mod practice;
-pub mod screen;
 pub mod source;
-pub mod store;
-pub mod summary;
 pub mod versions;
+pub mod view;
 
 use std::path::PathBuf;
 
 use crate::audio::AudioError;
 use crate::audio::capture::CaptureError;
 use crate::audio::recorder::RecordError;
+use crate::store::StoreError;
 use crate::transcribe::TranscribeError;
 
 /// What stops a practice session. Each message names what failed and says what was kept.
@@ -51,14 +49,8 @@ pub enum SessionError {
         source: TranscribeError,
     },
     /// The session folder or a result file could not be written.
-    #[error("cannot write {}: {source}", path.display())]
-    Store {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// Nothing was recognised in the answer.
     #[error("no speech was recognised in the answer; its audio is kept in {}", audio.display())]
     NoSpeech {

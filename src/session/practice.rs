@@ -16,18 +16,17 @@ use serde::{Deserialize, Serialize};
 use super::SessionError;
 use super::answer::{self, Answer, AnswerSpec, Outcome};
 use super::clock::Clock;
-use super::screen::Screen;
 use super::source::{AudioSource, Mic, Playback};
-use super::store::SessionDir;
-use super::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use super::versions::{self, Comparison};
+use super::view::{Key, LiveView, Phase, Present, Screen};
 use crate::audio::LoadLimits;
 use crate::interview::critique::{self, Critique, Disagreement};
 use crate::interview::interviewer::{Interviewer, Turn};
 use crate::interview::voice::Voice;
 use crate::questions::Question;
-use crate::report::ModelUsed;
-use crate::report::tui::{Key, LiveView, Phase};
+use crate::score::{ModelUsed, Scorer};
+use crate::store::SessionDir;
+use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::transcribe::Transcriber;
 
 /// The JSON schema of a session summary. Version 2 added the questions asked, the critiques, the
@@ -129,15 +128,25 @@ pub struct Practice {
     pub notes: Vec<String>,
 }
 
-/// Runs a session on `question` with a loaded `engine`, showing progress on `screen`, critiqued by
-/// `interviewer` (which may be offline) and spoken by `voice`.
+/// Where a session shows itself and who takes part: the screen and its renderings, the
+/// interviewer (which may be offline) and the voice that asks the questions.
+pub struct Stage<'a> {
+    /// The full-screen view or plain lines.
+    pub screen: &'a mut dyn Screen,
+    /// Turns reports and critiques into the text the screen shows.
+    pub present: &'a dyn Present,
+    /// The language-model interviewer, online or not.
+    pub interviewer: &'a mut Interviewer,
+    /// Speaks each question, or stays silent.
+    pub voice: &'a Voice,
+}
+
+/// Runs a session on `question` with a loaded `engine`, shown and critiqued on `stage`.
 pub fn run(
     question: &Question,
     opts: &PracticeOptions,
     engine: Box<dyn Transcriber>,
-    screen: &mut dyn Screen,
-    interviewer: &mut Interviewer,
-    voice: &Voice,
+    stage: Stage<'_>,
 ) -> Result<Practice, SessionError> {
     let dir = SessionDir::create(&opts.sessions_dir, &question.id)?;
     let mut session = Practice {
@@ -155,13 +164,15 @@ pub fn run(
     };
     let mut ctx = Ctx {
         question,
+        scorer: Scorer::new(question),
         opts,
         summary: SessionSummary::new(Kind::Practice, dir.stamp(), &question.id, opts.used.clone()),
         dir: &dir,
         engine: Some(engine),
-        screen,
-        interviewer,
-        voice: voice.clone(),
+        screen: stage.screen,
+        present: stage.present,
+        interviewer: stage.interviewer,
+        voice: stage.voice.clone(),
     };
     let result = ctx.run_rounds(&mut session);
     session.interviewer_notes = ctx.interviewer.notes().to_vec();
@@ -178,11 +189,13 @@ pub fn run(
 /// What every round of a session shares.
 struct Ctx<'a> {
     question: &'a Question,
+    scorer: Scorer<'a>,
     opts: &'a PracticeOptions,
     summary: SessionSummary,
     dir: &'a SessionDir,
     engine: Option<Box<dyn Transcriber>>,
     screen: &'a mut dyn Screen,
+    present: &'a dyn Present,
     interviewer: &'a mut Interviewer,
     voice: Voice,
 }
@@ -286,6 +299,7 @@ impl Ctx<'_> {
         session: &mut Practice,
     ) -> Result<Round, SessionError> {
         let mut view = report_view(self.question, label, clock, &asked.0, &answer);
+        view.report = Some(self.present.answer(&answer.report));
         if let (0, Some(p), Some(report)) = (i, &self.opts.progress, view.report.as_mut()) {
             report.push_str("\nYour progress on this question before this answer\n");
             report.push_str(p);
@@ -338,13 +352,14 @@ impl Ctx<'_> {
             round: i,
             report: &answer.report,
         };
-        let interviewer = &mut *self.interviewer;
+        let (interviewer, present) = (&mut *self.interviewer, self.present);
+        let local = &answer.report.score;
         let critique = streamed(&mut *self.screen, view, |on_text| {
-            interviewer.critique(&turn, on_text)
+            interviewer.critique(&turn, &mut |c| on_text(&present.critique(c, local, false)))
         })?;
         match &critique {
             Some(c) => {
-                view.critique = Some(critique::render(c, &answer.report.score, true));
+                view.critique = Some(self.present.critique(c, local, true));
                 view.status = format!(
                     "critique saved in {}",
                     self.dir.file(&format!("critique-{}.json", i + 1)).display()
@@ -370,7 +385,7 @@ impl Ctx<'_> {
             title: format!("rehearse · {} · summary", self.question.id),
             question: self.question.text.clone(),
             phase: Phase::Report,
-            report: Some(rounds_overview(session)),
+            report: Some(self.present.rounds(session)),
             critique: Some(String::new()),
             status: "the interviewer is summing up…".into(),
             keys: vec![
@@ -407,7 +422,7 @@ impl Ctx<'_> {
             };
             let spec = AnswerSpec {
                 title: format!("rehearse · {} · {label}", self.question.id),
-                question: self.question,
+                scorer: &self.scorer,
                 asked: asked.to_string(),
                 clock,
                 audio,
@@ -441,6 +456,10 @@ fn streamed<T>(
 ) -> Result<T, SessionError> {
     let mut shown = Ok(());
     let result = ask(&mut |text: &str| {
+        // Only a change is drawn: a critique read further often renders the same.
+        if view.critique.as_deref() == Some(text) {
+            return;
+        }
         view.critique = Some(text.to_string());
         // A screen that failed once is not drawn on again; the error ends the session after
         // the reply is in.
@@ -449,22 +468,6 @@ fn streamed<T>(
         }
     });
     shown.map(|()| result)
-}
-
-/// Each round's question and scores, shown above the summary.
-fn rounds_overview(session: &Practice) -> String {
-    let mut out = String::new();
-    for (i, r) in session.rounds.iter().enumerate() {
-        out += &format!(
-            "Round {}: {}/100 · {} words · {}\n  {}\n",
-            i + 1,
-            r.answer.report.score.overall,
-            r.answer.report.delivery.words,
-            crate::units::mmss(Duration::from_secs_f64(r.answer.seconds)),
-            r.asked
-        );
-    }
-    out
 }
 
 /// The rounds as the summary prompt's `rounds` value.
@@ -547,7 +550,6 @@ fn report_view(
             ("q".into(), "quit".into()),
             ("↑/↓".into(), "scroll".into()),
         ],
-        report: Some(a.report.render(crate::config::Format::Text)),
         ..LiveView::default()
     }
 }

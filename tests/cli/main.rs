@@ -2,6 +2,7 @@
 //! real Whisper model that `scripts/bootstrap` provisions in `models/`.
 
 mod bad_input;
+mod before;
 mod capture;
 mod interviewer;
 mod llm_server;

@@ -1,8 +1,11 @@
 //! Properties that hold for any input: no panic, scores within bounds, byte-identical output.
 
 use proptest::prelude::*;
+use rehearse::report::{render_markdown, render_text};
 use rehearse::score::card::DeductionKind;
-use rehearse::score::{ScoreCard, measure, render_markdown, render_text, score};
+use rehearse::score::{ScoreCard, measure};
+
+use crate::score;
 use rehearse::transcribe::{Transcript, Word};
 
 use crate::{card_for, fixture, flagship, timed};

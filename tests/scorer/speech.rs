@@ -2,7 +2,10 @@
 //! spellings a recogniser produces, real Whisper transcripts, and timed answers.
 
 use crate::{card_for, dim, fixture, flagship, flagship_card, level, mistakes, timed};
-use rehearse::score::{measure, render_text, score};
+use rehearse::report::render_text;
+use rehearse::score::measure;
+
+use crate::score;
 use rehearse::transcribe::Transcript;
 
 /// What a speech recogniser tends to do to a clean answer: lower case, punctuation lost, compounds

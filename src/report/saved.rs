@@ -1,0 +1,79 @@
+//! A saved session read back from the store, as text, Markdown or JSON (`rehearse report`).
+
+use super::Format;
+use crate::interview::critique::{Critique, Disagreement};
+use crate::score::ScoreReport;
+use crate::store::Entry;
+
+/// One answer read back: the report and the critique beside it.
+pub struct SavedAnswer {
+    /// "answer", "round 2 of 3", "90-second version"...
+    pub label: String,
+    /// The question as asked.
+    pub asked: String,
+    /// The local report.
+    pub report: ScoreReport,
+    /// The interviewer's critique, if there was one.
+    pub critique: Option<Critique>,
+    /// Where the two disagree.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// A saved session as text, Markdown or JSON.
+pub fn render(
+    entry: &Entry,
+    answers: &[SavedAnswer],
+    format: Format,
+    comparison: Option<&str>,
+    closing: Option<&str>,
+) -> String {
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = answers
+            .iter()
+            .map(|a| serde_json::json!({"label": a.label, "asked": a.asked, "report": a.report, "critique": a.critique, "disagreements": a.disagreements}))
+            .collect();
+        let v = serde_json::json!({"id": entry.id(), "summary": entry.summary, "answers": list, "comparison": comparison, "interviewer_summary": closing});
+        return serde_json::to_string_pretty(&v).expect("a report serialises") + "\n";
+    }
+    let md = format == Format::Markdown;
+    let mut out = if md {
+        format!("# Session {}\n\n", entry.id())
+    } else {
+        format!(
+            "Session {} ({})\n",
+            entry.id(),
+            crate::units::when(&entry.summary.started)
+        )
+    };
+    for a in answers {
+        out += &if md {
+            format!("\n## {}: {}\n\n", a.label, a.asked)
+        } else {
+            format!("\n== {}: {} ==\n\n", a.label, a.asked)
+        };
+        out += &a.report.render(format);
+        if let Some(c) = &a.critique {
+            let text = super::critique::render(c, &a.report.score, true);
+            out += &if md {
+                format!("\n### Interviewer\n\n```text\n{text}```\n")
+            } else {
+                format!("\nInterviewer\n\n{text}")
+            };
+        }
+    }
+    if let Some(c) = comparison {
+        out += &if md {
+            format!("\n## The two versions\n\n```text\n{c}```\n")
+        } else {
+            format!("\n{c}")
+        };
+    }
+    if let Some(s) = closing {
+        out += &if md {
+            format!("\n## Summary\n\n{s}\n")
+        } else {
+            format!("\nSession summary\n\n{s}\n")
+        };
+    }
+    out
+}
