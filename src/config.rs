@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::interview::endpoint::Structured;
+use crate::interview::voice::Engine;
 use crate::report::Format;
+use crate::session::clock::check_silence_end;
 use crate::units::Duration;
 
 /// The whole configuration file. Every section and key is optional.
@@ -54,11 +57,11 @@ pub struct InterviewerConfig {
     /// Sampling temperature.
     pub temperature: f64,
     /// How the critique's JSON shape is asked for: `auto`, `json_schema`, `json_object` or `prompt`.
-    pub structured: String,
+    pub structured: Structured,
     /// Answers in a session: the question, then follow-ups.
     pub rounds: u32,
     /// Speak the interviewer's questions: `off`, `espeak-ng`, `flite`, `say`, `piper` or `api`.
-    pub voice: String,
+    pub voice: Engine,
     /// The voice's name for the chosen engine (a piper model path for piper); empty: its default.
     pub voice_name: String,
     /// The speech model for `voice = "api"`.
@@ -79,9 +82,9 @@ impl Default for InterviewerConfig {
             retries: 3,
             max_tokens: 1500,
             temperature: 0.3,
-            structured: "auto".into(),
+            structured: Structured::Auto,
             rounds: 1,
-            voice: "off".into(),
+            voice: Engine::Off,
             voice_name: String::new(),
             speech_model: "tts-1".into(),
             prompts_dir: String::new(),
@@ -97,8 +100,8 @@ pub struct PracticeConfig {
     pub target: Duration,
     /// How far past the target recording goes on, in per cent of the target.
     pub hard_cap_percent: u32,
-    /// End an answer after this much silence; empty: off.
-    pub silence_end: String,
+    /// End an answer after this much silence; `off` (or empty): never.
+    pub silence_end: SilenceEnd,
     /// The input device; empty: the system default.
     pub device: String,
     /// Where sessions are kept; empty: `sessions/` in the data directory.
@@ -112,7 +115,7 @@ impl Default for PracticeConfig {
         PracticeConfig {
             target: Duration::from_secs(90),
             hard_cap_percent: 50,
-            silence_end: String::new(),
+            silence_end: SilenceEnd::default(),
             device: String::new(),
             sessions_dir: String::new(),
             keep_audio_days: 0,
@@ -208,6 +211,34 @@ impl Default for ModelsConfig {
 pub struct OutputConfig {
     /// `text`, `json` or `markdown`.
     pub format: Format,
+}
+
+/// `practice.silence_end`: off, or the silence that ends an answer. Checked as it is read, so a
+/// bad value is reported with its line in the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SilenceEnd(pub Option<std::time::Duration>);
+
+impl<'de> Deserialize<'de> for SilenceEnd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let text = text.trim();
+        if text.is_empty() || text == "off" {
+            return Ok(SilenceEnd(None));
+        }
+        let d: Duration = text.parse().map_err(serde::de::Error::custom)?;
+        check_silence_end(std::time::Duration::from_millis(d.as_millis()))
+            .map(|d| SilenceEnd(Some(d)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for SilenceEnd {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            None => s.serialize_str("off"),
+            Some(d) => s.serialize_str(&Duration::from_millis(d.as_millis() as u64).to_string()),
+        }
+    }
 }
 
 /// Problems with the configuration file.

@@ -2,19 +2,26 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: audio -> samples -> transcript -> figures -> report.
+//! Data flows one way: audio -> samples -> transcript -> assessment -> report, with the interviewer
+//! reading the transcript and assessment beside it and the store keeping what each step produced.
+//! Lowest layer first; a module imports only modules above it in this list (`ARCHITECTURE.md` says
+//! more, and `architecture_tests` keeps it true):
 //!
-//! - [`cli`] and [`config`]: what the user typed and wrote; [`settings`] resolves them into one value.
-//! - [`audio`]: decoding recordings, resampling to 16 kHz mono, voice activity.
-//! - [`transcribe`]: the `Transcriber` seam and the whisper.cpp engine behind it.
+//! - [`units`], [`logging`], [`text`]: small shared types, log set-up, the tokenizer.
+//! - [`audio`]: decoding recordings, resampling to 16 kHz mono, capture, WAV writing, voice activity.
 //! - [`models`]: finding, fetching, importing and checking Whisper models.
-//! - [`questions`] and `prompts/questions/`: the question bank and its rubrics, as data.
-//! - [`score`]: pure measurement and rubric scoring of a transcript.
-//! - [`report`]: text, Markdown and JSON renderings, and the terminal view.
-//! - [`interview`]: the language-model interviewer: critique, follow-ups, voice.
-//! - [`session`]: live practice sessions and their folders.
+//! - [`transcribe`]: the `Transcriber` seam, the whisper.cpp engine, incremental transcription.
+//! - [`questions`] and `prompts/questions/`: the question bank and its rubrics, as plain data.
+//! - [`score`]: pure assessment: an answer as heard in, a `ScoreReport` out.
+//! - [`interview`]: the language-model interviewer: client, prompts, critique, voice.
+//! - [`store`]: session folders, the catalog, summaries, history, retention.
+//! - [`session`]: the live practice pipeline: sources, clock, answers, rounds, the drill.
+//! - [`report`]: every rendering of every record: text, Markdown, JSON, HTML.
+//! - [`screen`]: the terminal: the full-screen view and plain progress lines.
+//! - [`config`], [`cli`], [`settings`]: the config file and the command line, resolved into one
+//!   `Settings` at the top of each command.
+//! - [`error`]: the crate's error, one variant per layer.
 //! - [`commands`]: one function per command, gluing the above together.
-//! - [`units`], [`logging`], [`error`]: small shared pieces.
 
 pub mod audio;
 pub mod cli;

@@ -2,15 +2,17 @@
 //!
 //! Precedence, highest first: flags, the config file, then `REHEARSE_*` variables, then defaults
 //! (`$REHEARSE_MODEL` sits below the config file, as the README's lookup order says). Values are
-//! checked here, once, so the pipeline never sees an impossible setting.
+//! checked here, once, at the top of the command, so the pipeline never sees an impossible
+//! setting and no command reads a flag itself.
 
 use std::path::PathBuf;
 
 use crate::audio::LoadLimits;
-use crate::cli::{Cli, WhisperArgs};
+use crate::cli::{Cli, Command, PracticeArgs, WhisperArgs};
 use crate::config::{Config, ConfigError};
 use crate::models::ModelDirs;
 use crate::report::Format;
+use crate::session::clock::{Clock, check_silence_end};
 
 /// Longest initial prompt accepted: long prompts make Whisper loop on its own text.
 const MAX_PROMPT_CHARS: usize = 200;
@@ -36,6 +38,8 @@ pub struct Settings {
     pub questions_dir: Option<PathBuf>,
     /// Live practice.
     pub practice: PracticeSettings,
+    /// The session store.
+    pub store: StoreSettings,
     /// The language-model interviewer.
     pub interviewer: InterviewerSettings,
 }
@@ -45,8 +49,6 @@ pub struct Settings {
 pub struct InterviewerSettings {
     /// The endpoint; `None` when no base URL is configured.
     pub endpoint: Option<crate::interview::Endpoint>,
-    /// Answers in a session.
-    pub rounds: u32,
     /// The voice engine.
     pub voice: crate::interview::voice::Engine,
     /// The engine's voice name.
@@ -57,17 +59,32 @@ pub struct InterviewerSettings {
     pub prompts_dir: Option<PathBuf>,
 }
 
-/// Live practice settings, from the config file (flags are applied by `rehearse practice` itself).
+/// Live practice: the config file's `[practice]` under `rehearse practice`'s flags.
 #[derive(Debug, Clone)]
 pub struct PracticeSettings {
-    /// How long an answer should be.
-    pub target: std::time::Duration,
-    /// How far past the target recording goes on, in per cent.
-    pub hard_cap_percent: u32,
-    /// End after this much silence; `None`: off.
-    pub silence_end: Option<std::time::Duration>,
+    /// The question named with `--question`; `None`: the default question.
+    pub question: Option<String>,
+    /// The answer's clock: target, hard cap and silence end.
+    pub clock: Clock,
+    /// The 90-second then 2-minute drill.
+    pub versions: bool,
+    /// Recordings to play instead of the microphone.
+    pub inputs: Vec<PathBuf>,
+    /// Playback speed of `inputs`; 0 is as fast as possible.
+    pub speed: f64,
     /// The input device; `None`: the default.
     pub device: Option<String>,
+    /// Answers in a session, 1 to 20.
+    pub rounds: u32,
+    /// Keep the configured interviewer out of it.
+    pub offline: bool,
+    /// Plain progress lines even in a terminal.
+    pub plain: bool,
+}
+
+/// The session store.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
     /// Where session folders go.
     pub sessions_dir: PathBuf,
     /// Recordings older than this many days are removed; `None` keeps them.
@@ -106,12 +123,19 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Resolves the command line `cli` against the config file and environment.
-    pub fn resolve(
-        cli: &Cli,
-        whisper: Option<&WhisperArgs>,
-        format: Option<Format>,
-    ) -> Result<Self, SettingsError> {
+    /// Resolves the command line `cli` (the command's own flags included) against the config file
+    /// and environment.
+    pub fn resolve(cli: &Cli) -> Result<Self, SettingsError> {
+        let (whisper, format, practice) = match &cli.command {
+            Command::Practice(a) => (Some(&a.whisper), a.format, Some(a)),
+            Command::Score(a) => (Some(&a.whisper), a.format, None),
+            Command::Report(a) => (None, a.format, None),
+            Command::Devices { format, .. }
+            | Command::Doctor { format }
+            | Command::History { format, .. }
+            | Command::Questions { format } => (None, *format, None),
+            Command::Delete { .. } | Command::Models { .. } => (None, None, None),
+        };
         let (config, config_path) = Config::load(cli.config.as_deref())?;
         let default_args = WhisperArgs::default();
         let w = whisper.unwrap_or(&default_args);
@@ -134,38 +158,22 @@ impl Settings {
             format: format.unwrap_or(config.output.format),
             default_question: config.questions.default.trim().to_string(),
             questions_dir: questions_dir(&config),
-            practice: practice_settings(&config)?,
+            practice: practice_settings(&config, practice)?,
+            store: store_settings(&config),
             interviewer: interviewer_settings(&config)?,
         })
     }
 }
 
 fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, SettingsError> {
-    use crate::interview::voice::Engine;
     let c = &config.interviewer;
-    if !(1..=20).contains(&c.rounds) {
-        return Err(value_error(
-            "interviewer.rounds",
-            format!("must be 1 to 20, not {}", c.rounds),
-        ));
-    }
-    let voice = Engine::parse(c.voice.trim()).ok_or_else(|| {
-        value_error(
-            "interviewer.voice",
-            format!(
-                "must be off, espeak-ng, flite, say, piper or api, not `{}`",
-                c.voice
-            ),
-        )
-    })?;
     let prompts_dir = match c.prompts_dir.trim() {
         "" => crate::config::project_dirs().map(|d| d.config_dir().join("prompts")),
         dir => Some(PathBuf::from(dir)),
     };
     Ok(InterviewerSettings {
         endpoint: endpoint(c)?,
-        rounds: c.rounds,
-        voice,
+        voice: c.voice.clone(),
         voice_name: c.voice_name.trim().to_string(),
         speech_model: c.speech_model.trim().to_string(),
         prompts_dir,
@@ -175,7 +183,7 @@ fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, Settings
 fn endpoint(
     c: &crate::config::InterviewerConfig,
 ) -> Result<Option<crate::interview::Endpoint>, SettingsError> {
-    use crate::interview::endpoint::{ApiKey, Endpoint, Structured};
+    use crate::interview::endpoint::{ApiKey, Endpoint};
     let url = c.base_url.trim();
     if url.is_empty() {
         return Ok(None);
@@ -266,55 +274,108 @@ fn endpoint(
         ));
     }
     e.temperature = c.temperature as f32;
-    e.structured = Structured::parse(c.structured.trim()).ok_or_else(|| {
-        value_error(
-            "interviewer.structured",
-            format!(
-                "must be auto, json_schema, json_object or prompt, not `{}`",
-                c.structured
-            ),
-        )
-    })?;
+    e.structured = c.structured;
     Ok(Some(e))
 }
 
 /// The shortest and longest answer targets accepted.
 pub const TARGET_RANGE: (u64, u64) = (10, 30 * 60);
 
-fn practice_settings(config: &Config) -> Result<PracticeSettings, SettingsError> {
+fn practice_settings(
+    config: &Config,
+    args: Option<&PracticeArgs>,
+) -> Result<PracticeSettings, SettingsError> {
     let p = &config.practice;
-    let target = std::time::Duration::from_millis(p.target.as_millis());
-    check_target(target, "practice.target")?;
+    let rounds = args.and_then(|a| a.rounds);
+    let (rounds, rounds_key) = match rounds {
+        Some(n) => (n, "--rounds"),
+        None => (config.interviewer.rounds, "interviewer.rounds"),
+    };
+    if !(1..=20).contains(&rounds) {
+        return Err(value_error(
+            rounds_key,
+            format!("must be 1 to 20, not {rounds}"),
+        ));
+    }
+    let speed = args.map_or(1.0, |a| a.speed);
+    if !(0.0..=100.0).contains(&speed) || speed.is_nan() {
+        return Err(value_error(
+            "--speed",
+            format!("must be between 0 and 100, not {speed}"),
+        ));
+    }
+    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    Ok(PracticeSettings {
+        question: args.and_then(|a| a.question.clone()),
+        clock: clock(config, args)?,
+        versions: args.is_some_and(|a| a.versions),
+        inputs: args.map(|a| a.input.clone()).unwrap_or_default(),
+        speed,
+        device: args
+            .and_then(|a| a.device.clone())
+            .or_else(|| non_empty(&p.device)),
+        rounds,
+        offline: args.is_some_and(|a| a.offline),
+        plain: args.is_some_and(|a| a.plain),
+    })
+}
+
+/// The answer clock: flags over `[practice]`.
+fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, SettingsError> {
+    let p = &config.practice;
     if p.hard_cap_percent > 200 {
         return Err(value_error(
             "practice.hard_cap_percent",
             format!("must be 0 to 200, not {}", p.hard_cap_percent),
         ));
     }
-    let silence_end = match p.silence_end.trim() {
-        "" | "off" => None,
-        text => {
-            let d: crate::units::Duration = text
-                .parse()
-                .map_err(|e| value_error("practice.silence_end", format!("{e}")))?;
-            Some(check_silence_end(d, "practice.silence_end")?)
-        }
+    let (target, key) = match args.and_then(|a| a.target) {
+        Some(t) => (std::time::Duration::from_millis(t.as_millis()), "--target"),
+        None => (
+            std::time::Duration::from_millis(p.target.as_millis()),
+            "practice.target",
+        ),
     };
-    let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    Ok(PracticeSettings {
-        target,
-        hard_cap_percent: p.hard_cap_percent,
-        silence_end,
-        device: non_empty(&p.device),
-        sessions_dir: non_empty(&p.sessions_dir)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| data_dir().join("sessions")),
+    check_target(target, key)?;
+    let mut clock = Clock::new(target, p.hard_cap_percent);
+    if let Some(cap) = args.and_then(|a| a.hard_cap) {
+        let cap = std::time::Duration::from_millis(cap.as_millis());
+        if cap < target {
+            return Err(value_error(
+                "--hard-cap",
+                format!(
+                    "must not be shorter than the target ({} s)",
+                    target.as_secs()
+                ),
+            ));
+        }
+        clock.hard_cap = cap;
+    }
+    clock.silence_end = match args.and_then(|a| a.silence_end) {
+        Some(d) => Some(
+            check_silence_end(std::time::Duration::from_millis(d.as_millis()))
+                .map_err(|problem| value_error("--silence-end", problem.into()))?,
+        ),
+        None => p.silence_end.0,
+    };
+    Ok(clock)
+}
+
+fn store_settings(config: &Config) -> StoreSettings {
+    let p = &config.practice;
+    let dir = p.sessions_dir.trim();
+    StoreSettings {
+        sessions_dir: if dir.is_empty() {
+            data_dir().join("sessions")
+        } else {
+            PathBuf::from(dir)
+        },
         keep_audio_days: (p.keep_audio_days > 0).then_some(p.keep_audio_days),
-    })
+    }
 }
 
 /// Checks an answer target; `key` names the setting in the error.
-pub fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), SettingsError> {
+fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), SettingsError> {
     let (lo, hi) = TARGET_RANGE;
     if target.as_secs() < lo || target.as_secs() > hi {
         return Err(value_error(
@@ -323,21 +384,6 @@ pub fn check_target(target: std::time::Duration, key: &'static str) -> Result<()
         ));
     }
     Ok(())
-}
-
-/// Checks a silence end; `key` names the setting in the error.
-pub fn check_silence_end(
-    d: crate::units::Duration,
-    key: &'static str,
-) -> Result<std::time::Duration, SettingsError> {
-    let d = std::time::Duration::from_millis(d.as_millis());
-    if d < crate::session::clock::MIN_SILENCE_END {
-        return Err(value_error(
-            key,
-            "must be at least 3s: shorter silences are breaths, not the end of an answer".into(),
-        ));
-    }
-    Ok(d)
 }
 
 fn transcribe_settings(

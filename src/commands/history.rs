@@ -11,7 +11,7 @@ use crate::store::{Catalog, Entry, StoreError, history, retention};
 
 /// Loads the store, printing a warning for each folder skipped or repaired.
 pub fn load(settings: &Settings, quiet: bool) -> Catalog {
-    let catalog = Catalog::load(&settings.practice.sessions_dir);
+    let catalog = Catalog::load(&settings.store.sessions_dir);
     if !quiet {
         for w in &catalog.warnings {
             eprintln!("rehearse: warning: {w}");
@@ -28,7 +28,7 @@ pub fn run(settings: &Settings, question: Option<&str>, quiet: bool) -> Result<S
         None => Ok(report::history::sessions(
             &catalog,
             &bank,
-            &settings.practice.sessions_dir,
+            &settings.store.sessions_dir,
             settings.format,
         )),
         Some(id) => {
@@ -79,7 +79,7 @@ pub fn delete(
 
 /// Applies `[practice] keep_audio_days`, when it is set.
 pub fn apply_retention(settings: &Settings) {
-    if let Some(days) = settings.practice.keep_audio_days {
-        retention::apply(&settings.practice.sessions_dir, days);
+    if let Some(days) = settings.store.keep_audio_days {
+        retention::apply(&settings.store.sessions_dir, days);
     }
 }

@@ -17,41 +17,33 @@ use crate::settings::Settings;
 
 /// Runs the command the user asked for.
 pub fn run(cli: &Cli) -> Result<(), Error> {
+    let settings = Settings::resolve(cli)?;
     match &cli.command {
-        Command::Practice(args) => {
-            let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
+        Command::Practice(_) => {
             history::apply_retention(&settings);
-            let text = practice::run(&settings, args, cli.quiet)?;
-            print(&text)
+            print(&practice::run(&settings, cli.quiet)?)
         }
-        Command::Devices { test, format } => {
-            let settings = Settings::resolve(cli, None, *format)?;
+        Command::Devices { test, .. } => {
             let text = match test {
                 Some(name) => devices::test(name, cli.quiet)?,
                 None => devices::list(settings.format)?,
             };
             print(&text)
         }
-        Command::Doctor { format } => {
-            let settings = Settings::resolve(cli, None, *format)?;
+        Command::Doctor { .. } => {
             let (text, verdict) = doctor::run(&settings);
             print(&text)?;
             verdict.map_err(Error::Doctor)
         }
-        Command::History { question, format } => {
-            let settings = Settings::resolve(cli, None, *format)?;
+        Command::History { question, .. } => {
             print(&history::run(&settings, question.as_deref(), cli.quiet)?)
         }
-        Command::Report(args) => {
-            let settings = Settings::resolve(cli, None, args.format)?;
-            print(&report::run(&settings, args, cli.quiet)?)
-        }
+        Command::Report(args) => print(&report::run(&settings, args, cli.quiet)?),
         Command::Delete {
             sessions,
             older_than,
             audio_only,
         } => {
-            let settings = Settings::resolve(cli, None, None)?;
             let age = older_than.map(|d| std::time::Duration::from_millis(d.as_millis()));
             print(&history::delete(
                 &settings,
@@ -62,7 +54,6 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             )?)
         }
         Command::Score(args) => {
-            let settings = Settings::resolve(cli, Some(&args.whisper), args.format)?;
             history::apply_retention(&settings);
             let (report, samples) = score::run(&settings, &args.file, args.question.as_deref())?;
             // The result is printed before it is saved: a store that cannot be written must not
@@ -74,14 +65,8 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Questions { format } => {
-            let settings = Settings::resolve(cli, None, *format)?;
-            print(&questions::list(&settings)?)
-        }
-        Command::Models { action } => {
-            let settings = Settings::resolve(cli, None, None)?;
-            models::run(&settings, action, cli.quiet)
-        }
+        Command::Questions { .. } => print(&questions::list(&settings)?),
+        Command::Models { action } => models::run(&settings, action, cli.quiet),
     }
 }
 

@@ -1,10 +1,8 @@
 //! `rehearse practice`: live answers against the clock, scored the moment they end.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::Error;
-use crate::cli::PracticeArgs;
 use crate::interview::prompts::Prompts;
 use crate::interview::voice::Voice;
 use crate::interview::{Interviewer, LlmClient};
@@ -15,70 +13,54 @@ use crate::report::{self, Format};
 use crate::score::ModelUsed;
 use crate::screen::{self, PlainScreen, TuiScreen};
 use crate::session::SessionError;
-use crate::session::clock::Clock;
 use crate::session::practice::{self, InterviewerInfo, PracticeOptions, Stage};
 use crate::session::view::Screen;
-use crate::settings::{self, Settings};
+use crate::settings::Settings;
 use crate::store::summary::UsedSettings;
 use crate::transcribe::WhisperEngine;
 
 /// Runs a practice session and returns what to print at the end.
-pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<String, Error> {
+pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
+    let p = &settings.practice;
     let bank = Bank::load(settings.questions_dir.as_deref())?;
-    let question = super::find_question(&bank, args.question.as_deref(), settings)?;
-    let clock = clock(settings, args)?;
-    for input in &args.input {
+    let question = super::find_question(&bank, p.question.as_deref(), settings)?;
+    for input in &p.inputs {
         check_input(input)?;
-    }
-    if !(0.0..=100.0).contains(&args.speed) || args.speed.is_nan() {
-        return Err(Error::Settings(settings::SettingsError::Value {
-            key: "--speed",
-            problem: format!("must be between 0 and 100, not {}", args.speed),
-        }));
     }
     // The model is loaded before anyone speaks, so a missing one costs no answer.
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
     let engine =
         WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
-    let rounds = args.rounds.unwrap_or(settings.interviewer.rounds);
-    if !(1..=20).contains(&rounds) {
-        return Err(Error::Settings(settings::SettingsError::Value {
-            key: "--rounds",
-            problem: format!("must be 1 to 20, not {rounds}"),
-        }));
-    }
     // The question's history, to show progress and say what changed; read before this session
     // exists.
-    let catalog = crate::store::catalog::Catalog::load(&settings.practice.sessions_dir);
+    let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
     let past = crate::store::history::history(&catalog.entries, question);
     let previous = past.attempts.last().cloned();
     let progress = previous
         .is_some()
         .then(|| report::history::question(&past, question));
-    let (mut interviewer, voice) = interviewer(settings, args, question, clock.target)?;
+    let (mut interviewer, voice) = interviewer(settings, question)?;
+    let clock = p.clock;
     let opts = PracticeOptions {
         clock,
-        versions: args.versions,
-        inputs: args.input.clone(),
-        speed: args.speed,
-        device: args
-            .device
-            .clone()
-            .or_else(|| settings.practice.device.clone()),
-        sessions_dir: settings.practice.sessions_dir.clone(),
+        versions: p.versions,
+        inputs: p.inputs.clone(),
+        speed: p.speed,
+        device: p.device.clone(),
+        sessions_dir: settings.store.sessions_dir.clone(),
         limits: settings.audio.clone(),
         model: Some(ModelUsed {
             name: info.name(),
             path: model_path.display().to_string(),
         }),
-        rounds,
+        rounds: p.rounds,
         progress,
         used: UsedSettings {
             target_secs: Some(clock.target.as_secs()),
             hard_cap_secs: Some(clock.hard_cap.as_secs()),
-            rounds: Some(rounds),
-            versions: args.versions,
+            rounds: Some(p.rounds),
+            versions: p.versions,
             model: Some(info.name()),
             language: settings.transcribe.language.clone(),
             interviewer: interviewer
@@ -91,7 +73,7 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             failure: None,
         }),
     };
-    let mut screen = open_screen(args, quiet)?;
+    let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {
         screen: screen.as_mut(),
         present: &Presenter,
@@ -132,6 +114,11 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
                 }
             }
         }
+        Err(SessionError::NotSaved { session, unsaved }) => {
+            // What was computed is shown before the error says what could not be kept.
+            let _ = super::print(&report::practice::session(&session, settings.format));
+            Err(Error::Session(SessionError::NotSaved { session, unsaved }))
+        }
         Err(SessionError::Interrupted { answer, source }) => {
             let text = answer.report.render(Format::Text);
             let _ = super::print(&text);
@@ -145,12 +132,11 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
 /// voice, both checked before anyone speaks.
 fn interviewer(
     settings: &Settings,
-    args: &PracticeArgs,
     question: &crate::questions::Question,
-    target: Duration,
 ) -> Result<(Interviewer, Voice), Error> {
     let s = &settings.interviewer;
-    let client = match (&s.endpoint, args.offline) {
+    let target = settings.practice.clock.target;
+    let client = match (&s.endpoint, settings.practice.offline) {
         (Some(e), false) => Some(LlmClient::new(e.clone())?),
         _ => None,
     };
@@ -163,34 +149,6 @@ fn interviewer(
     let prompts = Prompts::load(s.prompts_dir.as_deref())?;
     let interviewer = Interviewer::new(question, target.as_secs(), client, prompts)?;
     Ok((interviewer, voice))
-}
-
-/// The answer clock from flags over config.
-fn clock(settings: &Settings, args: &PracticeArgs) -> Result<Clock, Error> {
-    let p = &settings.practice;
-    let target = args
-        .target
-        .map_or(p.target, |t| Duration::from_millis(t.as_millis()));
-    settings::check_target(target, "--target")?;
-    let mut clock = Clock::new(target, p.hard_cap_percent);
-    if let Some(cap) = args.hard_cap {
-        let cap = Duration::from_millis(cap.as_millis());
-        if cap < target {
-            return Err(Error::Settings(settings::SettingsError::Value {
-                key: "--hard-cap",
-                problem: format!(
-                    "must not be shorter than the target ({} s)",
-                    target.as_secs()
-                ),
-            }));
-        }
-        clock.hard_cap = cap;
-    }
-    clock.silence_end = match args.silence_end {
-        Some(d) => Some(settings::check_silence_end(d, "--silence-end")?),
-        None => p.silence_end,
-    };
-    Ok(clock)
 }
 
 fn check_input(path: &Path) -> Result<(), Error> {
@@ -207,8 +165,8 @@ fn check_input(path: &Path) -> Result<(), Error> {
 }
 
 /// The full-screen view in a terminal, plain lines otherwise or when asked.
-fn open_screen(args: &PracticeArgs, quiet: bool) -> Result<Box<dyn Screen>, Error> {
-    if !args.plain && screen::is_interactive() {
+fn open_screen(plain: bool, quiet: bool) -> Result<Box<dyn Screen>, Error> {
+    if !plain && screen::is_interactive() {
         return Ok(Box::new(TuiScreen::start()?));
     }
     Ok(Box::new(PlainScreen::new(quiet)))

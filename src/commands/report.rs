@@ -27,7 +27,7 @@ pub fn run(
         if args.html {
             let out = args.output.clone().unwrap_or_else(|| {
                 settings
-                    .practice
+                    .store
                     .sessions_dir
                     .join(format!("history-{}.html", q.id))
             });

@@ -53,7 +53,7 @@ pub fn save(
     samples: Option<&[f32]>,
 ) -> Result<std::path::PathBuf, SessionError> {
     let question = &report.score.question;
-    let dir = SessionDir::create(&settings.practice.sessions_dir, question)?;
+    let dir = SessionDir::create(&settings.store.sessions_dir, question)?;
     let used = UsedSettings {
         model: report.model.as_ref().map(|m| m.name.clone()),
         language: settings.transcribe.language.clone(),

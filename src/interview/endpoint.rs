@@ -47,7 +47,8 @@ impl fmt::Display for ApiKey {
 }
 
 /// How the critique's JSON shape is asked of the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Structured {
     /// `json_schema` first; without it (the server refuses it) the prompt alone.
     Auto,
@@ -57,19 +58,6 @@ pub enum Structured {
     JsonObject,
     /// No `response_format`; the schema in the prompt.
     Prompt,
-}
-
-impl Structured {
-    /// Parses the config value.
-    pub fn parse(text: &str) -> Option<Structured> {
-        Some(match text {
-            "auto" => Structured::Auto,
-            "json_schema" => Structured::JsonSchema,
-            "json_object" => Structured::JsonObject,
-            "prompt" => Structured::Prompt,
-            _ => return None,
-        })
-    }
 }
 
 /// One OpenAI-compatible endpoint, resolved from `[interviewer]`.

@@ -17,9 +17,11 @@ use super::client::LlmClient;
 pub const HOLD_OFF: Duration = Duration::from_millis(400);
 
 /// Which voice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Engine {
-    /// Questions are only shown.
+    /// Questions are only shown (also written as an empty string).
+    #[serde(alias = "")]
     Off,
     /// espeak-ng.
     EspeakNg,
@@ -34,19 +36,6 @@ pub enum Engine {
 }
 
 impl Engine {
-    /// Parses the config value.
-    pub fn parse(text: &str) -> Option<Engine> {
-        Some(match text {
-            "off" | "" => Engine::Off,
-            "espeak-ng" => Engine::EspeakNg,
-            "flite" => Engine::Flite,
-            "say" => Engine::Say,
-            "piper" => Engine::Piper,
-            "api" => Engine::Api,
-            _ => return None,
-        })
-    }
-
     fn program(&self) -> Option<&'static str> {
         match self {
             Engine::EspeakNg => Some("espeak-ng"),
@@ -286,11 +275,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn engines_parse() {
-        assert_eq!(Engine::parse("off"), Some(Engine::Off));
-        assert_eq!(Engine::parse("espeak-ng"), Some(Engine::EspeakNg));
-        assert_eq!(Engine::parse("api"), Some(Engine::Api));
-        assert_eq!(Engine::parse("espeak"), None);
+    fn engines_read_as_the_config_writes_them() {
+        let read = |v: &str| serde_json::from_value::<Engine>(serde_json::json!(v)).ok();
+        assert_eq!(read("off"), Some(Engine::Off));
+        assert_eq!(read(""), Some(Engine::Off));
+        assert_eq!(read("espeak-ng"), Some(Engine::EspeakNg));
+        assert_eq!(read("api"), Some(Engine::Api));
+        assert_eq!(read("espeak"), None);
     }
 
     #[test]

@@ -108,15 +108,24 @@ pub fn run(
     };
     let live = LiveTranscriber::start(transcriber, LiveParams::default());
     let mut take = Take::new(spec);
-    let (ending, failure) = take.record(source, &mut rec, &live, screen);
+    let (ending, mut failure) = take.record(source, &mut rec, &live, screen);
     let ended_at = Instant::now();
     // The rest of the source's audio and the file come first: nothing after this can lose them.
     let rest = source.stop().unwrap_or_default();
     let appended = rec.append(&rest);
     take.samples.extend_from_slice(&rest);
     live.feed(rest);
-    let seconds = rec.finish()?;
-    appended?;
+    // A recording that cannot be finished (a full disk) still has every sample in memory: the
+    // answer is transcribed and scored from those, and the failure, which says how much of the
+    // file is kept, ends it as cut short.
+    let heard_secs = take.elapsed().as_secs_f64();
+    let seconds = match appended.and_then(|()| rec.finish()) {
+        Ok(secs) => secs,
+        Err(e) => {
+            failure.get_or_insert(SessionError::Record(e));
+            heard_secs
+        }
+    };
     let key = match ending {
         Ending::Key if take.key == Some(Key::Quit) => Some(Key::Quit),
         Ending::Key if take.key == Some(Key::Retry) => Some(Key::Retry),
@@ -126,6 +135,9 @@ pub fn run(
         // The transcript is not wanted; the worker finishes in the background of the next step.
         let (back, _) = live.finish();
         *engine = back;
+        if let Some(e) = failure {
+            return Err(e);
+        }
         let path = spec.audio.clone();
         return Ok(if k == Key::Quit {
             Outcome::Quit(path)

@@ -66,6 +66,15 @@ pub enum SessionError {
         #[source]
         source: Box<SessionError>,
     },
+    /// The session ran to its end, but some of its files could not be written (a full disk, a
+    /// folder gone); the session itself is here, so nothing computed is lost.
+    #[error("{} of the session's files could not be saved in {} (the first: {}); the results above were computed but not kept there", unsaved.len(), session.session_dir.display(), unsaved[0])]
+    NotSaved {
+        /// The session as it ended.
+        session: Box<practice::Practice>,
+        /// Every write that failed, in order; never empty.
+        unsaved: Vec<StoreError>,
+    },
     /// The terminal could not be drawn on or read from.
     #[error("the terminal failed: {0}")]
     Terminal(#[source] std::io::Error),

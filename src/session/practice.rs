@@ -25,8 +25,8 @@ use crate::interview::interviewer::{Interviewer, Turn};
 use crate::interview::voice::Voice;
 use crate::questions::Question;
 use crate::score::{ModelUsed, Scorer};
-use crate::store::SessionDir;
 use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
+use crate::store::{SessionDir, StoreError};
 use crate::transcribe::Transcriber;
 
 /// The JSON schema of a session summary. Version 2 added the questions asked, the critiques, the
@@ -173,6 +173,7 @@ pub fn run(
         present: stage.present,
         interviewer: stage.interviewer,
         voice: stage.voice.clone(),
+        unsaved: Vec::new(),
     };
     let result = ctx.run_rounds(&mut session);
     session.interviewer_notes = ctx.interviewer.notes().to_vec();
@@ -181,9 +182,18 @@ pub fn run(
     }
     // The records are written whatever happened, so the folder always says what it holds.
     ctx.summary.complete = result.is_ok() && !session.quit;
-    dir.write_json("session.json", &session)?;
-    dir.write_json("summary.json", &ctx.summary)?;
-    result.map(|()| session)
+    ctx.save("session.json", &session);
+    let summary = ctx.summary.clone();
+    ctx.save("summary.json", &summary);
+    let unsaved = std::mem::take(&mut ctx.unsaved);
+    match result {
+        Ok(()) if !unsaved.is_empty() => Err(SessionError::NotSaved {
+            session: Box::new(session),
+            unsaved,
+        }),
+        Ok(()) => Ok(session),
+        Err(e) => Err(e),
+    }
 }
 
 /// What every round of a session shares.
@@ -198,9 +208,20 @@ struct Ctx<'a> {
     present: &'a dyn Present,
     interviewer: &'a mut Interviewer,
     voice: Voice,
+    /// Files of the session that could not be written. A failed write ends nothing: the session
+    /// goes on in memory, and the command shows what it has and then names what was not saved.
+    unsaved: Vec<StoreError>,
 }
 
 impl Ctx<'_> {
+    /// Writes `value` to the session file `name`; a failure is kept for the end and logged now.
+    fn save(&mut self, name: &str, value: &impl Serialize) {
+        if let Err(e) = self.dir.write_json(name, value) {
+            tracing::warn!("{e}");
+            self.unsaved.push(e);
+        }
+    }
+
     fn run_rounds(&mut self, session: &mut Practice) -> Result<(), SessionError> {
         let plan = rounds(self.opts);
         let mut asked = (self.question.text.clone(), Asker::QuestionBank);
@@ -210,15 +231,15 @@ impl Ctx<'_> {
                 session.quit = true;
                 return Ok(());
             };
-            self.dir
-                .write_json(&format!("answer-{}.json", i + 1), &answer)?;
+            self.save(&format!("answer-{}.json", i + 1), &answer);
             let round = self.review(i, label, clock, asked.clone(), answer, session)?;
             let critique = round.critique.clone();
             self.record(&round, i + 1);
             session.rounds.push(round);
             // Both records follow every answer, so a crash later loses nothing already said.
-            self.dir.write_json("session.json", &*session)?;
-            self.dir.write_json("summary.json", &self.summary)?;
+            self.save("session.json", &*session);
+            let summary = self.summary.clone();
+            self.save("summary.json", &summary);
             if session.quit {
                 return Ok(());
             }
@@ -320,8 +341,7 @@ impl Ctx<'_> {
             disagreements,
         };
         if round.critique.is_some() {
-            self.dir
-                .write_json(&format!("critique-{}.json", i + 1), &round)?;
+            self.save(&format!("critique-{}.json", i + 1), &round);
         }
         if self.screen.report(&mut view)? == Some(Key::Quit) {
             session.quit = true;
@@ -438,7 +458,7 @@ impl Ctx<'_> {
                 }
                 Err(SessionError::Interrupted { answer, source }) => {
                     let name = format!("answer-{}.json", round + 1);
-                    self.dir.write_json(&name, &answer)?;
+                    self.save(&name, &answer);
                     return Err(SessionError::Interrupted { answer, source });
                 }
                 Err(e) => return Err(e),

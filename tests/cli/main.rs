@@ -4,6 +4,7 @@
 mod bad_input;
 mod before;
 mod capture;
+mod full_disk;
 mod interviewer;
 mod llm_server;
 mod models;
