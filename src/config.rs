@@ -241,7 +241,7 @@ impl Serialize for SilenceEnd {
     }
 }
 
-/// Problems with the configuration file.
+/// Problems with the configuration: the file, or a value (from it or from a flag) that cannot be.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file named by `--config` or `$REHEARSE_CONFIG` could not be read.
@@ -259,6 +259,14 @@ pub enum ConfigError {
         path: String,
         /// What the TOML parser said, which names the key and line.
         message: String,
+    },
+    /// A value is out of range; names the key (or flag).
+    #[error("{key} {problem}")]
+    Value {
+        /// The key, as written in the config file, or the flag.
+        key: &'static str,
+        /// What is wrong with its value.
+        problem: String,
     },
 }
 

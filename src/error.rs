@@ -2,11 +2,11 @@
 //! `main` prints it once, followed by its causes.
 
 use crate::audio::AudioError;
+use crate::config::ConfigError;
 use crate::models::ModelError;
 use crate::models::fetch::FetchError;
 use crate::models::import::ImportError;
 use crate::models::inspect::InspectError;
-use crate::settings::SettingsError;
 use crate::transcribe::TranscribeError;
 
 /// Anything that stops a command.
@@ -14,7 +14,7 @@ use crate::transcribe::TranscribeError;
 pub enum Error {
     /// Flags, config file or environment.
     #[error(transparent)]
-    Settings(#[from] SettingsError),
+    Config(#[from] ConfigError),
     /// Reading a recording.
     #[error(transparent)]
     Audio(#[from] AudioError),

@@ -106,26 +106,10 @@ pub struct TranscribeSettings {
     pub beam_size: usize,
 }
 
-/// A setting with a value it cannot have.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    /// The config file could not be used.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A value is out of range; names the key.
-    #[error("{key} {problem}")]
-    Value {
-        /// The key, as written in the config file.
-        key: &'static str,
-        /// What is wrong with its value.
-        problem: String,
-    },
-}
-
 impl Settings {
     /// Resolves the command line `cli` (the command's own flags included) against the config file
     /// and environment.
-    pub fn resolve(cli: &Cli) -> Result<Self, SettingsError> {
+    pub fn resolve(cli: &Cli) -> Result<Self, ConfigError> {
         let (whisper, format, practice) = match &cli.command {
             Command::Practice(a) => (Some(&a.whisper), a.format, Some(a)),
             Command::Score(a) => (Some(&a.whisper), a.format, None),
@@ -165,7 +149,7 @@ impl Settings {
     }
 }
 
-fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, SettingsError> {
+fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, ConfigError> {
     let c = &config.interviewer;
     let prompts_dir = match c.prompts_dir.trim() {
         "" => crate::config::project_dirs().map(|d| d.config_dir().join("prompts")),
@@ -182,8 +166,8 @@ fn interviewer_settings(config: &Config) -> Result<InterviewerSettings, Settings
 
 fn endpoint(
     c: &crate::config::InterviewerConfig,
-) -> Result<Option<crate::interview::Endpoint>, SettingsError> {
-    use crate::interview::endpoint::{ApiKey, Endpoint};
+) -> Result<Option<crate::interview::Endpoint>, ConfigError> {
+    use crate::interview::endpoint::Endpoint;
     let url = c.base_url.trim();
     if url.is_empty() {
         return Ok(None);
@@ -207,21 +191,27 @@ fn endpoint(
     }
     let mut e = Endpoint::new(url, c.model.trim());
     e.api_key_env = c.api_key_env.trim().to_string();
-    if e.api_key_env.is_empty()
-        || !e
-            .api_key_env
+    e.api_key = api_key(&e.api_key_env)?;
+    limits(c, &mut e)?;
+    e.structured = c.structured;
+    Ok(Some(e))
+}
+
+/// The API key from the variable named by `interviewer.api_key_env`; `None` when it is unset.
+fn api_key(var: &str) -> Result<Option<crate::interview::ApiKey>, ConfigError> {
+    if var.is_empty()
+        || !var
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
     {
         return Err(value_error(
             "interviewer.api_key_env",
             format!(
-                "must be the name of an environment variable, such as OPENAI_API_KEY, not `{}`",
-                e.api_key_env
+                "must be the name of an environment variable, such as OPENAI_API_KEY, not `{var}`"
             ),
         ));
     }
-    e.api_key = match std::env::var(&e.api_key_env) {
+    match std::env::var(var) {
         Ok(k) if !k.trim().is_empty() => {
             // The key goes into an HTTP header; anything else there would break the request (and
             // the message must not show the key).
@@ -229,15 +219,21 @@ fn endpoint(
                 return Err(value_error(
                     "interviewer.api_key_env",
                     format!(
-                        "names ${}, whose value holds characters an API key cannot have (spaces, line breaks or non-ASCII)",
-                        e.api_key_env
+                        "names ${var}, whose value holds characters an API key cannot have (spaces, line breaks or non-ASCII)"
                     ),
                 ));
             }
-            Some(ApiKey::new(k.trim().to_string()))
+            Ok(Some(crate::interview::ApiKey::new(k.trim().to_string())))
         }
-        _ => None,
-    };
+        _ => Ok(None),
+    }
+}
+
+/// The endpoint's timeouts, retries, reply length and temperature, each checked.
+fn limits(
+    c: &crate::config::InterviewerConfig,
+    e: &mut crate::interview::Endpoint,
+) -> Result<(), ConfigError> {
     for (key, d) in [
         ("interviewer.connect_timeout", c.connect_timeout),
         ("interviewer.read_timeout", c.read_timeout),
@@ -274,8 +270,7 @@ fn endpoint(
         ));
     }
     e.temperature = c.temperature as f32;
-    e.structured = c.structured;
-    Ok(Some(e))
+    Ok(())
 }
 
 /// The shortest and longest answer targets accepted.
@@ -284,7 +279,7 @@ pub const TARGET_RANGE: (u64, u64) = (10, 30 * 60);
 fn practice_settings(
     config: &Config,
     args: Option<&PracticeArgs>,
-) -> Result<PracticeSettings, SettingsError> {
+) -> Result<PracticeSettings, ConfigError> {
     let p = &config.practice;
     let rounds = args.and_then(|a| a.rounds);
     let (rounds, rounds_key) = match rounds {
@@ -321,7 +316,7 @@ fn practice_settings(
 }
 
 /// The answer clock: flags over `[practice]`.
-fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, SettingsError> {
+fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, ConfigError> {
     let p = &config.practice;
     if p.hard_cap_percent > 200 {
         return Err(value_error(
@@ -375,7 +370,7 @@ fn store_settings(config: &Config) -> StoreSettings {
 }
 
 /// Checks an answer target; `key` names the setting in the error.
-fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), SettingsError> {
+fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), ConfigError> {
     let (lo, hi) = TARGET_RANGE;
     if target.as_secs() < lo || target.as_secs() > hi {
         return Err(value_error(
@@ -389,7 +384,7 @@ fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), Se
 fn transcribe_settings(
     config: &Config,
     w: &WhisperArgs,
-) -> Result<TranscribeSettings, SettingsError> {
+) -> Result<TranscribeSettings, ConfigError> {
     let c = &config.transcribe;
     let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     let model = w.model.clone().or_else(|| non_empty(&c.model)).or_else(|| {
@@ -443,8 +438,8 @@ fn transcribe_settings(
     })
 }
 
-fn value_error(key: &'static str, problem: String) -> SettingsError {
-    SettingsError::Value { key, problem }
+fn value_error(key: &'static str, problem: String) -> ConfigError {
+    ConfigError::Value { key, problem }
 }
 
 /// The data directory: `$REHEARSE_DATA_DIR`, else the platform's (`~/.local/share/rehearse`).

@@ -7,16 +7,18 @@ use crate::interview::prompts::Prompts;
 use crate::interview::voice::Voice;
 use crate::interview::{Interviewer, LlmClient};
 use crate::models::{self, inspect};
-use crate::questions::Bank;
+use crate::questions::{Bank, Question};
 use crate::report::practice::Presenter;
 use crate::report::{self, Format};
 use crate::score::ModelUsed;
 use crate::screen::{self, PlainScreen, TuiScreen};
 use crate::session::SessionError;
-use crate::session::practice::{self, InterviewerInfo, PracticeOptions, Stage};
+use crate::session::practice::{self, PracticeOptions, Stage};
+use crate::session::record::{InterviewerInfo, Round};
 use crate::session::view::Screen;
 use crate::settings::Settings;
-use crate::store::summary::UsedSettings;
+use crate::store::history::Attempt;
+use crate::store::summary::{AnswerSummary, UsedSettings};
 use crate::transcribe::WhisperEngine;
 
 /// Runs a practice session and returns what to print at the end.
@@ -41,38 +43,11 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         .is_some()
         .then(|| report::history::question(&past, question));
     let (mut interviewer, voice) = interviewer(settings, question)?;
-    let clock = p.clock;
-    let opts = PracticeOptions {
-        clock,
-        versions: p.versions,
-        inputs: p.inputs.clone(),
-        speed: p.speed,
-        device: p.device.clone(),
-        sessions_dir: settings.store.sessions_dir.clone(),
-        limits: settings.audio.clone(),
-        model: Some(ModelUsed {
-            name: info.name(),
-            path: model_path.display().to_string(),
-        }),
-        rounds: p.rounds,
-        progress,
-        used: UsedSettings {
-            target_secs: Some(clock.target.as_secs()),
-            hard_cap_secs: Some(clock.hard_cap.as_secs()),
-            rounds: Some(p.rounds),
-            versions: p.versions,
-            model: Some(info.name()),
-            language: settings.transcribe.language.clone(),
-            interviewer: interviewer
-                .client()
-                .map(|c| format!("{} ({})", c.endpoint().model, c.endpoint().base_url)),
-        },
-        interviewer: interviewer.client().map(|c| InterviewerInfo {
-            base_url: c.endpoint().base_url.clone(),
-            model: c.endpoint().model.clone(),
-            failure: None,
-        }),
+    let model = ModelUsed {
+        name: info.name(),
+        path: model_path.display().to_string(),
     };
+    let opts = options(settings, model, progress, &interviewer);
     let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {
         screen: screen.as_mut(),
@@ -89,19 +64,7 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
             if let (Some(before), Some(first), Format::Text) =
                 (&previous, session.rounds.first(), settings.format)
             {
-                let now = crate::store::summary::AnswerSummary::new(
-                    1,
-                    &first.label,
-                    &first.asked,
-                    "",
-                    &first.answer.report,
-                );
-                let change = crate::store::history::change(&before.answer, &now, question);
-                text += &format!(
-                    "\nSince your last attempt ({}):\n{}",
-                    crate::units::when(&before.started),
-                    report::history::change(&change)
-                );
+                text += &since_last(before, first, question);
             }
             match interviewer.take_failure() {
                 None => Ok(text),
@@ -128,12 +91,57 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     }
 }
 
+/// What the session needs from the resolved settings, the model and the interviewer.
+fn options(
+    settings: &Settings,
+    model: ModelUsed,
+    progress: Option<String>,
+    interviewer: &Interviewer,
+) -> PracticeOptions {
+    let p = &settings.practice;
+    let endpoint = interviewer.client().map(|c| c.endpoint());
+    PracticeOptions {
+        clock: p.clock,
+        versions: p.versions,
+        inputs: p.inputs.clone(),
+        speed: p.speed,
+        device: p.device.clone(),
+        sessions_dir: settings.store.sessions_dir.clone(),
+        limits: settings.audio.clone(),
+        rounds: p.rounds,
+        progress,
+        used: UsedSettings {
+            target_secs: Some(p.clock.target.as_secs()),
+            hard_cap_secs: Some(p.clock.hard_cap.as_secs()),
+            rounds: Some(p.rounds),
+            versions: p.versions,
+            model: Some(model.name.clone()),
+            language: settings.transcribe.language.clone(),
+            interviewer: endpoint.map(|e| format!("{} ({})", e.model, e.base_url)),
+        },
+        interviewer: endpoint.map(|e| InterviewerInfo {
+            base_url: e.base_url.clone(),
+            model: e.model.clone(),
+            failure: None,
+        }),
+        model: Some(model),
+    }
+}
+
+/// What changed since the last attempt at the question, for the end of the text report.
+fn since_last(before: &Attempt, first: &Round, question: &Question) -> String {
+    let now = AnswerSummary::new(1, &first.label, &first.asked, "", &first.answer.report);
+    let change = crate::store::history::change(&before.answer, &now, question);
+    format!(
+        "\nSince your last attempt ({}):\n{}",
+        crate::units::when(&before.started),
+        report::history::change(&change)
+    )
+}
+
 /// The interviewer (online when an endpoint is configured and `--offline` is not given) and its
 /// voice, both checked before anyone speaks.
-fn interviewer(
-    settings: &Settings,
-    question: &crate::questions::Question,
-) -> Result<(Interviewer, Voice), Error> {
+fn interviewer(settings: &Settings, question: &Question) -> Result<(Interviewer, Voice), Error> {
     let s = &settings.interviewer;
     let target = settings.practice.clock.target;
     let client = match (&s.endpoint, settings.practice.offline) {

@@ -8,10 +8,12 @@ use crate::interview::critique::{Critique, Disagreement};
 use crate::questions::Bank;
 use crate::report::saved::SavedAnswer;
 use crate::report::{self, Format, html};
-use crate::session::practice::Practice;
+use crate::session::answer::Answer;
+use crate::session::record::{self, Asker, Practice, Round};
 use crate::settings::Settings;
-use crate::store::catalog::{Entry, read_answer};
+use crate::store::catalog::{Catalog, Entry, read_answer};
 use crate::store::history;
+use crate::store::summary::Kind;
 
 /// Runs `rehearse report`; returns what to print.
 pub fn run(
@@ -21,29 +23,14 @@ pub fn run(
 ) -> Result<String, Error> {
     let catalog = super::history::load(settings, quiet);
     if let Some(id) = &args.question {
-        let bank = Bank::load(settings.questions_dir.as_deref())?;
-        let q = super::find_question(&bank, Some(id), settings)?;
-        let h = history::history(&catalog.entries, q);
-        if args.html {
-            let out = args.output.clone().unwrap_or_else(|| {
-                settings
-                    .store
-                    .sessions_dir
-                    .join(format!("history-{}.html", q.id))
-            });
-            return write_html(&out, &html::history(&h, &q.text), args.open);
-        }
-        return emit(
-            args,
-            match settings.format {
-                Format::Json => report::json(&h),
-                _ => report::history::question(&h, q),
-            },
-        );
+        return progress(settings, args, &catalog, id);
     }
     let entry = catalog.find(args.session.as_deref())?;
     let answers = load(entry)?;
     let practice = read_practice(&entry.dir);
+    if settings.format == Format::Json && !args.html {
+        return emit(args, saved_json(entry, &answers, practice));
+    }
     let comparison = practice
         .as_ref()
         .and_then(|p| p.comparison.as_ref())
@@ -81,6 +68,34 @@ pub fn run(
             comparison.as_deref(),
             closing.as_deref(),
         ),
+    )
+}
+
+/// One question's progress across sessions: text, JSON, or a page of charts.
+fn progress(
+    settings: &Settings,
+    args: &crate::cli::ReportArgs,
+    catalog: &Catalog,
+    id: &str,
+) -> Result<String, Error> {
+    let bank = Bank::load(settings.questions_dir.as_deref())?;
+    let q = super::find_question(&bank, Some(id), settings)?;
+    let h = history::history(&catalog.entries, q);
+    if args.html {
+        let out = args.output.clone().unwrap_or_else(|| {
+            settings
+                .store
+                .sessions_dir
+                .join(format!("history-{}.html", q.id))
+        });
+        return write_html(&out, &html::history(&h, &q.text), args.open);
+    }
+    emit(
+        args,
+        match settings.format {
+            Format::Json => report::json(&h),
+            _ => report::history::question(&h, q),
+        },
     )
 }
 
@@ -155,4 +170,61 @@ fn read_critique(path: &PathBuf) -> Option<(Critique, Vec<Disagreement>)> {
 fn read_practice(dir: &Path) -> Option<Practice> {
     let text = std::fs::read_to_string(dir.join("session.json")).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+/// A saved session as JSON, in the one shape of the command that made it: a practice session as
+/// `practice --format json` prints it (`rehearse.practice/2`), a scored recording as
+/// `score --format json` does (`rehearse.score/1`).
+fn saved_json(entry: &Entry, answers: &[SavedAnswer], practice: Option<Practice>) -> String {
+    match (entry.summary.kind, practice) {
+        (Kind::Practice, Some(p)) => report::json(&p),
+        (Kind::Practice, None) => report::json(&rebuilt_practice(entry)),
+        (Kind::Score, _) => match answers {
+            [one] => report::json(&one.report),
+            many => report::json(&many.iter().map(|a| &a.report).collect::<Vec<_>>()),
+        },
+    }
+}
+
+/// A practice session whose `session.json` is missing (it was killed before writing it), rebuilt
+/// from its rounds' files: `critique-N.json` holds a whole round, `answer-N.json` the answer.
+fn rebuilt_practice(entry: &Entry) -> Practice {
+    let read = |name: &str| std::fs::read_to_string(entry.dir.join(name)).ok();
+    let rounds = entry
+        .summary
+        .answers
+        .iter()
+        .filter_map(|a| {
+            let round = a.critique.as_deref().and_then(read);
+            if let Some(r) = round.and_then(|t| serde_json::from_str::<Round>(&t).ok()) {
+                return Some(r);
+            }
+            let answer: Answer = serde_json::from_str(&read(&a.report)?).ok()?;
+            Some(Round {
+                label: a.label.clone(),
+                target_secs: entry.summary.settings.target_secs.unwrap_or_default(),
+                asked: a.asked.clone(),
+                asked_by: Asker::QuestionBank,
+                answer,
+                critique: None,
+                disagreements: Vec::new(),
+            })
+        })
+        .collect();
+    Practice {
+        schema: record::SCHEMA.into(),
+        session_dir: entry.dir.clone(),
+        question: entry.summary.question.clone(),
+        rounds,
+        abandoned: Vec::new(),
+        comparison: None,
+        quit: !entry.summary.complete,
+        interviewer: None,
+        summary: None,
+        interviewer_notes: Vec::new(),
+        notes: vec![
+            "rebuilt from the answers' files: the session was stopped before it was summed up"
+                .into(),
+        ],
+    }
 }

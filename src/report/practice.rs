@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::Format;
 use crate::interview::critique::Critique;
 use crate::score::{ScoreCard, ScoreReport};
-use crate::session::practice::Practice;
+use crate::session::record::Practice;
 use crate::session::view::Present;
 
 /// The renderings the live session shows on its screen, from this module's renderers.

@@ -1,4 +1,4 @@
-//! A saved session read back from the store, as text, Markdown or JSON (`rehearse report`).
+//! A saved session read back from the store, as text or Markdown (`rehearse report`).
 
 use super::Format;
 use crate::interview::critique::{Critique, Disagreement};
@@ -19,7 +19,7 @@ pub struct SavedAnswer {
     pub disagreements: Vec<Disagreement>,
 }
 
-/// A saved session as text, Markdown or JSON.
+/// A saved session as text or Markdown (its JSON is the record the command that made it printed).
 pub fn render(
     entry: &Entry,
     answers: &[SavedAnswer],
@@ -27,14 +27,6 @@ pub fn render(
     comparison: Option<&str>,
     closing: Option<&str>,
 ) -> String {
-    if format == Format::Json {
-        let list: Vec<serde_json::Value> = answers
-            .iter()
-            .map(|a| serde_json::json!({"label": a.label, "asked": a.asked, "report": a.report, "critique": a.critique, "disagreements": a.disagreements}))
-            .collect();
-        let v = serde_json::json!({"id": entry.id(), "summary": entry.summary, "answers": list, "comparison": comparison, "interviewer_summary": closing});
-        return serde_json::to_string_pretty(&v).expect("a report serialises") + "\n";
-    }
     let md = format == Format::Markdown;
     let mut out = if md {
         format!("# Session {}\n\n", entry.id())

@@ -15,6 +15,7 @@
 pub mod answer;
 pub mod clock;
 pub mod practice;
+pub mod record;
 pub mod source;
 pub mod versions;
 pub mod view;
@@ -71,7 +72,7 @@ pub enum SessionError {
     #[error("{} of the session's files could not be saved in {} (the first: {}); the results above were computed but not kept there", unsaved.len(), session.session_dir.display(), unsaved[0])]
     NotSaved {
         /// The session as it ended.
-        session: Box<practice::Practice>,
+        session: Box<record::Practice>,
         /// Every write that failed, in order; never empty.
         unsaved: Vec<StoreError>,
     },

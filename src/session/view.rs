@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use super::SessionError;
-use super::practice::Practice;
+use super::record::Practice;
 use crate::interview::critique::Critique;
 use crate::score::{ScoreCard, ScoreReport};
 

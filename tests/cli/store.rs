@@ -423,3 +423,56 @@ fn the_html_report_renders_in_chromium_with_transcript_and_charts() {
     assert!(console_errors(&log).is_empty(), "{log}");
     assert!(dom.contains("Overall score") && dom.contains("<svg"));
 }
+
+#[test]
+fn a_saved_session_reads_back_as_the_json_its_command_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("flagship-framework.txt");
+    let scored = run(
+        dir.path(),
+        &["score", "--format", "json", f.to_str().unwrap()],
+    );
+    assert_ok(&scored);
+    let saved = run(dir.path(), &["report", "--format", "json"]);
+    assert_ok(&saved);
+    assert_eq!(
+        String::from_utf8_lossy(&saved.stdout),
+        String::from_utf8_lossy(&scored.stdout),
+        "a scored answer reads back as `score --format json` printed it"
+    );
+    let input = spoken(dir.path(), "answer.wav", ANSWER, 170);
+    let practised = run(
+        dir.path(),
+        &[
+            "practice",
+            "--plain",
+            "--format",
+            "json",
+            "--speed",
+            "0",
+            "--input",
+            input.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&practised);
+    let saved = run(dir.path(), &["report", "--format", "json"]);
+    assert_ok(&saved);
+    let printed: serde_json::Value = serde_json::from_slice(&practised.stdout).unwrap();
+    let read: serde_json::Value = serde_json::from_slice(&saved.stdout).unwrap();
+    assert_eq!(read["schema"], "rehearse.practice/2");
+    assert_eq!(
+        read, printed,
+        "a practice session reads back as it was printed"
+    );
+    // Without its session.json (a session killed before its end), the same shape is rebuilt.
+    let last = sessions(dir.path()).pop().unwrap();
+    std::fs::remove_file(last.join("session.json")).unwrap();
+    let rebuilt = run(dir.path(), &["report", "--format", "json"]);
+    assert_ok(&rebuilt);
+    let rebuilt: serde_json::Value = serde_json::from_slice(&rebuilt.stdout).unwrap();
+    assert_eq!(rebuilt["schema"], "rehearse.practice/2");
+    assert_eq!(
+        rebuilt["rounds"][0]["answer"],
+        printed["rounds"][0]["answer"]
+    );
+}
