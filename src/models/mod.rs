@@ -6,19 +6,9 @@
 //! `models/` folder. A name is looked up as `ggml-<name>.bin` in those folders.
 
 pub mod catalog;
-pub mod ct2;
-pub mod ct2_dtype;
 pub mod fetch;
-pub mod ggml;
-pub mod hparams;
 pub mod import;
 pub mod inspect;
-pub mod mel;
-pub mod source;
-pub mod tensor_map;
-#[cfg(test)]
-mod testkit;
-pub mod vocab;
 
 use std::path::{Path, PathBuf};
 
