@@ -4,6 +4,7 @@
 mod bad_input;
 mod before;
 mod capture;
+mod install;
 mod interviewer;
 mod llm_server;
 mod models;
