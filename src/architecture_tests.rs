@@ -60,11 +60,7 @@ fn owner(src: &Path, file: &Path) -> Option<String> {
 /// The top-level modules a piece of code names through `crate::`.
 fn imports(code: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let code: String = code
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code = without_comments(code);
     let mut rest = code.as_str();
     while let Some(at) = rest.find("crate::") {
         let before = rest[..at].chars().next_back();
@@ -81,6 +77,14 @@ fn imports(code: &str) -> BTreeSet<String> {
     }
     out.retain(|m| !m.is_empty() && m.chars().next().is_some_and(|c| c.is_lowercase()));
     out
+}
+
+/// `code` with every `//` comment cut off, so that paths named in prose do not count.
+fn without_comments(code: &str) -> String {
+    code.lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The first segment of each path in a brace group, up to its closing brace.
@@ -154,4 +158,77 @@ fn every_import_form_is_seen() {
                 let x = crate::units::mmss(d); $crate::report::x; my_crate::store::y;";
     let found: Vec<String> = imports(code).into_iter().collect();
     assert_eq!(found, ["audio", "score", "units"]);
+}
+
+/// The names `models` defines outside its importer: its other modules and every item its `mod.rs`
+/// declares, private ones included, since a child module may reach those too.
+fn models_names(models: &Path) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(models).expect("src/models/ is readable") {
+        let path = entry.expect("src/models/ lists").path();
+        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            names.insert(stem.to_string());
+        }
+    }
+    let root = std::fs::read_to_string(models.join("mod.rs")).expect("models/mod.rs reads");
+    const KINDS: [&str; 7] = [
+        "fn ", "struct ", "enum ", "const ", "static ", "type ", "mod ",
+    ];
+    for line in without_comments(&root).lines() {
+        let line = line.trim_start().trim_start_matches("pub ");
+        for rest in KINDS.iter().filter_map(|k| line.strip_prefix(k)) {
+            names.insert(ident(rest).to_string());
+        }
+    }
+    for own in ["mod", "import", "tests"] {
+        names.remove(own);
+    }
+    names
+}
+
+/// The first names after each `super::` chain in `code` (the heads of a brace group count).
+fn names_after_super(code: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let code = without_comments(code);
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("super::") {
+        rest = &rest[at..];
+        while let Some(tail) = rest.strip_prefix("super::") {
+            rest = tail;
+        }
+        match rest.strip_prefix('{') {
+            Some(group) => out.extend(group_heads(group)),
+            None => {
+                out.insert(ident(rest).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// `models::import` is a subsystem: it reaches nothing of `models` outside itself and the rest of
+/// `models` reaches nothing inside it, so the two can never import each other in a cycle.
+#[test]
+fn the_importer_and_the_rest_of_models_stay_apart() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/models");
+    let import = models.join("import");
+    let outside = models_names(&models);
+    let mut wrong = Vec::new();
+    for file in rust_files(&models) {
+        let code = std::fs::read_to_string(&file).expect("a source file reads");
+        let name = file.strip_prefix(&models).unwrap_or(&file).display();
+        if file.starts_with(&import) {
+            let crate_paths = without_comments(&code).replace("crate::models::import", "");
+            if crate_paths.contains("crate::models") {
+                wrong.push(format!("{name} names crate::models outside the importer"));
+            }
+            for used in names_after_super(&code).intersection(&outside) {
+                wrong.push(format!("{name} reaches `{used}` of models through super::"));
+            }
+        } else if without_comments(&code).contains("import::") {
+            wrong.push(format!("{name} reaches into models::import"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(outside.contains("inspect") && outside.contains("ModelDirs"));
 }

@@ -468,13 +468,13 @@ fn model_dirs(config: &Config) -> ModelDirs {
     } else {
         PathBuf::from(config.models.dir.trim())
     };
-    // The repository's own models/ folder, where `models/provision.sh` puts the model on a machine
-    // that builds rehearse from source.
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-    let extra = if repo.is_dir() && repo != store {
-        vec![repo]
-    } else {
-        vec![]
-    };
+    // A checkout's own models/ folder, where `models/provision.sh` puts the model on a machine that
+    // builds rehearse from source. It is found at run time, never from a path of the build machine.
+    let cwd = std::env::current_dir().ok();
+    let exe = std::env::current_exe().ok();
+    let extra = crate::models::checkout::checkout_models(cwd.as_deref(), exe.as_deref())
+        .into_iter()
+        .filter(|d| *d != store)
+        .collect();
     ModelDirs { store, extra }
 }

@@ -2,23 +2,15 @@
 //! imported, and how a model file is checked before whisper.cpp sees it.
 //!
 //! The lookup order is the one the README documents: the `--model` flag (a name or a path), the config
-//! file's `transcribe.model`, `$REHEARSE_MODEL`, then the data directory and the repository's
-//! `models/` folder. A name is looked up as `ggml-<name>.bin` in those folders.
+//! file's `transcribe.model`, `$REHEARSE_MODEL`, then the data directory and the `models/` folder
+//! of a rehearse checkout around the working directory or the executable ([`checkout`]). A name is
+//! looked up as `ggml-<name>.bin` in those folders.
 
 pub mod catalog;
-pub mod ct2;
-pub mod ct2_dtype;
+pub mod checkout;
 pub mod fetch;
-pub mod ggml;
-pub mod hparams;
 pub mod import;
 pub mod inspect;
-pub mod mel;
-pub mod source;
-pub mod tensor_map;
-#[cfg(test)]
-mod testkit;
-pub mod vocab;
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +26,7 @@ const PREFERRED: [&str; 6] = ["tiny.en", "base.en", "small.en", "tiny", "base", 
 pub struct ModelDirs {
     /// Where `fetch` and `import` write: the data directory's `models/` unless configured.
     pub store: PathBuf,
-    /// Other folders searched after `store`, such as the repository's `models/`.
+    /// Other folders searched after `store`: the `models/` of the checkouts [`checkout`] finds.
     pub extra: Vec<PathBuf>,
 }
 

@@ -5,6 +5,7 @@ mod bad_input;
 mod before;
 mod capture;
 mod full_disk;
+mod install;
 mod interviewer;
 mod llm_server;
 mod models;

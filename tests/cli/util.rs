@@ -29,6 +29,11 @@ pub fn rehearse(data_dir: &Path) -> Command {
 
 /// Like [`rehearse`], with `extra` appended to the config file.
 pub fn rehearse_with(data_dir: &Path, extra: &str) -> Command {
+    rehearse_binary(Path::new(env!("CARGO_BIN_EXE_rehearse")), data_dir, extra)
+}
+
+/// Like [`rehearse_with`], running the binary at `exe`, such as a copy of the one cargo built.
+pub fn rehearse_binary(exe: &Path, data_dir: &Path, extra: &str) -> Command {
     let config_dir = data_dir.join("config/rehearse");
     std::fs::create_dir_all(&config_dir).expect("the test's config folder can be made");
     std::fs::write(
@@ -36,7 +41,7 @@ pub fn rehearse_with(data_dir: &Path, extra: &str) -> Command {
         format!("[transcribe]\nthreads = 1\n{extra}"),
     )
     .expect("the test config can be written");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rehearse"));
+    let mut cmd = Command::new(exe);
     cmd.env_remove("REHEARSE_CONFIG")
         .env_remove("REHEARSE_MODEL")
         .env_remove("RUST_LOG")

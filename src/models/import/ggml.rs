@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
 
+use super::ImportError;
 use super::ct2::{Ct2Model, DType};
-use super::import::ImportError;
 use super::mel::MelFilters;
 
 /// "ggml" read as a little-endian u32: the first four bytes of every model file.

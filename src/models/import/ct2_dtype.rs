@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use super::ct2::{Ct2Model, Variable};
-use super::import::ImportError;
+use super::{DtypeProblem, ImportError, Malformation};
 
 /// The element types CTranslate2 stores, in the order of its on-disk dtype codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,16 +78,13 @@ impl Ct2Model {
         let data = self
             .data(var)
             .get(range.start * size..range.end * size)
-            .ok_or_else(|| {
-                let reason = format!(
-                    "elements {range:?} of variable {} are out of bounds",
-                    var.name
-                );
-                ImportError::Malformed {
-                    file: self.file.clone(),
-                    offset: 0,
-                    reason,
-                }
+            .ok_or_else(|| ImportError::Malformed {
+                file: self.file.clone(),
+                offset: 0,
+                problem: Malformation::OutOfBounds {
+                    variable: var.name.clone(),
+                    elements: range.clone(),
+                },
             })?;
         let pairs = || data.chunks_exact(2).map(|b| [b[0], b[1]]);
         match var.dtype {
@@ -107,7 +104,7 @@ impl Ct2Model {
                 range,
                 pairs().map(|b| f32::from(i16::from_le_bytes(b))),
             ),
-            DType::I32 => Err(self.unconvertible(var, "integer tensors hold no weights")),
+            DType::I32 => Err(self.unconvertible(var, DtypeProblem::Integer)),
         }
     }
 
@@ -135,7 +132,7 @@ impl Ct2Model {
     pub fn check_convertible(&self, var: &Variable) -> Result<(), ImportError> {
         match var.dtype {
             DType::I8 | DType::I16 => self.scales(var).map(drop),
-            DType::I32 => Err(self.unconvertible(var, "integer tensors hold no weights")),
+            DType::I32 => Err(self.unconvertible(var, DtypeProblem::Integer)),
             _ => Ok(()),
         }
     }
@@ -145,25 +142,25 @@ impl Ct2Model {
         let name = format!("{}_scale", var.name);
         let scale = self
             .get(&name)
-            .ok_or_else(|| self.unconvertible(var, "it is quantized but has no scale"))?;
+            .ok_or_else(|| self.unconvertible(var, DtypeProblem::NoScale))?;
         let rows = var.shape.first().copied().unwrap_or(1);
         let float = matches!(scale.dtype, DType::F32 | DType::F16 | DType::BF16);
         if !float || !(scale.len() == 1 || scale.len() == rows) {
-            return Err(self.unconvertible(var, "its scale has an unexpected shape or dtype"));
+            return Err(self.unconvertible(var, DtypeProblem::ScaleShape));
         }
         let values = self.values_f32(scale, 0..scale.len())?;
         if values.iter().any(|s| !s.is_finite() || *s == 0.0) {
-            return Err(self.unconvertible(var, "its scale holds zero or non-finite values"));
+            return Err(self.unconvertible(var, DtypeProblem::ScaleValues));
         }
         Ok(values)
     }
 
-    fn unconvertible(&self, var: &Variable, reason: &str) -> ImportError {
+    fn unconvertible(&self, var: &Variable, problem: DtypeProblem) -> ImportError {
         ImportError::UnsupportedDtype {
             file: self.file.clone(),
             tensor: var.name.clone(),
             dtype: var.dtype.name(),
-            reason: reason.to_owned(),
+            problem,
         }
     }
 }

@@ -6,18 +6,40 @@
 //! the vocabulary is decoded from byte-level BPE, the mel filters are computed, and the result
 //! is written to `ggml-<name>.bin` through a temporary file in the destination that is renamed
 //! only once complete, so a failed import never leaves a partial model under the final name.
+//!
+//! This is a subsystem of its own: [`import`] and [`ImportSummary`] are the way in, and
+//! [`ImportError`] the one error every part returns. The parts below read the source
+//! (`source`, `ct2` and its dtypes, `vocab`), work out what to write (`hparams`, `tensor_map`,
+//! `mel`) and write it (`ggml`). None of them imports anything from the rest
+//! of `models`, and the rest of `models` imports nothing from here, so the importer can change
+//! without touching how models are found, fetched or checked. The check of a finished file is
+//! `models::inspect`, which the `import` command runs on the output: it is a reader written
+//! independently of this writer, so it catches the writer's mistakes instead of sharing them.
+
+mod ct2;
+mod ct2_dtype;
+mod error;
+mod ggml;
+mod hparams;
+mod mel;
+mod source;
+mod tensor_map;
+#[cfg(test)]
+mod testkit;
+mod vocab;
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::ct2::Ct2Model;
-use super::ggml::{GgmlParts, write_model};
-use super::hparams::{derive_hparams, model_name};
-use super::mel::{N_FFT, SAMPLE_RATE, mel_filters};
-use super::source::{Member, load_source};
-use super::tensor_map::plan_tensors;
-use super::vocab::load_vocab;
+use ct2::Ct2Model;
+pub use error::{DtypeProblem, ExpectedShape, ImportError, Limit, Malformation, TokenizerProblem};
+use ggml::{GgmlParts, write_model};
+use hparams::{derive_hparams, model_name};
+use mel::{N_FFT, SAMPLE_RATE, mel_filters};
+use source::{Member, load_source};
+use tensor_map::plan_tensors;
+use vocab::load_vocab;
 
 /// What an import produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,92 +52,6 @@ pub struct ImportSummary {
     pub bytes: u64,
     /// How many tensors it holds.
     pub tensors: usize,
-}
-
-/// Why an import failed; each message names the file (and tensor) concerned.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// A source file could not be read.
-    #[error("could not read {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
-    /// The output could not be written.
-    #[error("could not write {path}: {source}")]
-    Write { path: PathBuf, source: io::Error },
-    /// The archive is not a readable zip file.
-    #[error("could not read the archive {path}: {source}")]
-    Archive {
-        path: PathBuf,
-        source: zip::result::ZipError,
-    },
-    /// The source lacks a required file.
-    #[error("{path} holds no {file}")]
-    MissingFile { path: PathBuf, file: &'static str },
-    /// The archive holds more than one model directory.
-    #[error(
-        "the archive {path} holds several models ({dirs}); extract one and import its directory"
-    )]
-    AmbiguousArchive { path: PathBuf, dirs: String },
-    /// A file ended in the middle of a record.
-    #[error("{file} ends early at byte {offset} while reading {what}")]
-    Truncated {
-        file: String,
-        offset: usize,
-        what: &'static str,
-    },
-    /// The first word of `model.bin` is not a known CTranslate2 binary version.
-    #[error("{file} is not a ctranslate2 model: it starts with version {version}, not 1 to 6")]
-    UnsupportedVersion { file: String, version: u32 },
-    /// A variable has a dtype code this reader does not know.
-    #[error("{file} gives variable {variable} the unknown dtype code {code}")]
-    UnknownDtype {
-        file: String,
-        variable: String,
-        code: u8,
-    },
-    /// The file's records are inconsistent.
-    #[error("{file} is malformed at byte {offset}: {reason}")]
-    Malformed {
-        file: String,
-        offset: usize,
-        reason: String,
-    },
-    /// The model is a CTranslate2 model of another architecture.
-    #[error("{file} holds a {spec:?} model, not a whisper model")]
-    NotWhisper { file: String, spec: String },
-    /// A tensor whisper.cpp needs is absent.
-    #[error("{file} lacks the tensor {tensor}")]
-    MissingTensor { file: String, tensor: String },
-    /// A tensor has no place in whisper.cpp's model.
-    #[error("{file} holds the unexpected tensor {tensor}")]
-    UnexpectedTensor { file: String, tensor: String },
-    /// A tensor's shape differs from the one the model's dimensions imply.
-    #[error("{file} gives tensor {tensor} the shape {found:?}, expected {expected}")]
-    ShapeMismatch {
-        file: String,
-        tensor: String,
-        expected: String,
-        found: Vec<usize>,
-    },
-    /// A tensor's dtype cannot be turned into floats.
-    #[error("{file} stores tensor {tensor} as {dtype}, which cannot be converted: {reason}")]
-    UnsupportedDtype {
-        file: String,
-        tensor: String,
-        dtype: &'static str,
-        reason: String,
-    },
-    /// The model's dimensions are outside what whisper.cpp supports.
-    #[error("{file} cannot be converted: {reason}")]
-    Unsupported { file: String, reason: String },
-    /// The tokenizer is not a usable byte-level BPE vocabulary.
-    #[error("{file} is not a usable tokenizer: {reason}")]
-    Tokenizer { file: String, reason: String },
-    /// A JSON file does not parse.
-    #[error("{file} is not valid json: {source}")]
-    Json {
-        file: String,
-        source: serde_json::Error,
-    },
 }
 
 /// Converts the model at `source` and writes `ggml-<name>.bin` into `dest_dir`.
@@ -201,9 +137,10 @@ fn write_atomically(
 
 #[cfg(test)]
 mod tests {
+    use std::io;
     use std::ops::Range;
 
-    use super::super::testkit::{make_zip, synthetic_tokenizer, synthetic_whisper};
+    use super::testkit::{make_zip, synthetic_tokenizer, synthetic_whisper};
     use super::*;
 
     /// A ggml file taken apart: hparams, filter shape, vocabulary, and (name, type, dims, data).
@@ -314,7 +251,10 @@ mod tests {
             io::Write::write_all(out, b"partial").unwrap();
             Err(ImportError::Unsupported {
                 file: "model.bin".into(),
-                reason: "test".into(),
+                problem: Limit::OutOfRange {
+                    field: "test",
+                    value: 0,
+                },
             })
         };
         assert!(write_atomically(&path, fail).is_err());

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use super::ct2::{Ct2Model, Variable};
 use super::ggml::{GgmlType, Hparams, TensorPlan};
-use super::import::ImportError;
+use super::{ExpectedShape, ImportError};
 
 /// The type whisper.cpp expects: f16 for weight matrices and convolutions, f32 for the rest.
 fn ggml_type(name: &str, rank: usize) -> GgmlType {
@@ -43,11 +43,10 @@ impl<'a> Planner<'a> {
                 tensor: name.to_owned(),
             })?;
         if var.shape != shape {
-            let expected = format!("{shape:?}");
             return Err(ImportError::ShapeMismatch {
                 file: self.model.file.clone(),
                 tensor: name.to_owned(),
-                expected,
+                expected: ExpectedShape::Exact(shape.to_vec()),
                 found: var.shape.clone(),
             });
         }

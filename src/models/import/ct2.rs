@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 pub use super::ct2_dtype::DType;
-use super::import::ImportError;
+use super::{ImportError, Malformation};
 
 /// The newest binary version this reader understands; CTranslate2 bumps it on layout changes.
 pub const MAX_BINARY_VERSION: u32 = 6;
@@ -28,20 +28,16 @@ impl Variable {
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }
-
-    /// Whether the variable holds no elements at all.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A parsed `model.bin`, owning the file's bytes.
+///
+/// The header's binary version decides how the records are read and is not kept; its spec
+/// revision is skipped, since the names and shapes of the tensors are what the import checks.
 #[derive(Debug)]
 pub struct Ct2Model {
     pub file: String,
-    pub binary_version: u32,
     pub spec: String,
-    pub revision: u32,
     variables: BTreeMap<String, Variable>,
     aliases: BTreeMap<String, String>,
     bytes: Vec<u8>,
@@ -91,14 +87,14 @@ impl<'a> Cursor<'a> {
         let raw = self.take(len, what)?;
         let raw = raw.strip_suffix(&[0]).unwrap_or(raw);
         String::from_utf8(raw.to_vec())
-            .map_err(|_| self.malformed(start, format!("{what} is not valid utf-8")))
+            .map_err(|_| self.malformed(start, Malformation::NotUtf8 { what }))
     }
 
-    fn malformed(&self, offset: usize, reason: String) -> ImportError {
+    fn malformed(&self, offset: usize, problem: Malformation) -> ImportError {
         ImportError::Malformed {
             file: self.file.to_owned(),
             offset,
-            reason,
+            problem,
         }
     }
 }
@@ -111,7 +107,7 @@ impl Ct2Model {
             pos: 0,
             file,
         };
-        let (binary_version, spec, revision) = read_header(&mut cur)?;
+        let (binary_version, spec) = read_header(&mut cur)?;
         let variables = read_variables(&mut cur, binary_version)?;
         let aliases = if binary_version >= 3 {
             read_aliases(&mut cur, &variables)?
@@ -120,16 +116,11 @@ impl Ct2Model {
         };
         if cur.pos != bytes.len() {
             let extra = bytes.len() - cur.pos;
-            return Err(cur.malformed(
-                cur.pos,
-                format!("{extra} unexpected bytes follow the last record"),
-            ));
+            return Err(cur.malformed(cur.pos, Malformation::TrailingBytes { extra }));
         }
         Ok(Ct2Model {
             file: file.to_owned(),
-            binary_version,
             spec,
-            revision,
             variables,
             aliases,
             bytes,
@@ -140,11 +131,6 @@ impl Ct2Model {
     pub fn get(&self, name: &str) -> Option<&Variable> {
         let target = self.aliases.get(name).map_or(name, String::as_str);
         self.variables.get(target)
-    }
-
-    /// Whether `name` is an alias rather than a stored variable.
-    pub fn is_alias(&self, name: &str) -> bool {
-        self.aliases.contains_key(name)
     }
 
     /// The stored variables in name order (aliases excluded).
@@ -170,22 +156,20 @@ impl Ct2Model {
     }
 }
 
-/// Reads the binary version and, from version 2 on, the spec name and revision.
-fn read_header(cur: &mut Cursor<'_>) -> Result<(u32, String, u32), ImportError> {
+/// Reads the binary version and, from version 2 on, the spec name, skipping its revision.
+fn read_header(cur: &mut Cursor<'_>) -> Result<(u32, String), ImportError> {
     let version = cur.u32("the binary version")?;
     if version == 0 || version > MAX_BINARY_VERSION {
         let file = cur.file.to_owned();
         return Err(ImportError::UnsupportedVersion { file, version });
     }
-    // Version 1 files predate spec names; CTranslate2 treats them as revision 1.
+    // Version 1 files predate spec names; their weights are read like any other's.
     if version >= 2 {
-        Ok((
-            version,
-            cur.string("the spec name")?,
-            cur.u32("the spec revision")?,
-        ))
+        let spec = cur.string("the spec name")?;
+        cur.u32("the spec revision")?;
+        Ok((version, spec))
     } else {
-        Ok((version, String::new(), 1))
+        Ok((version, String::new()))
     }
 }
 
@@ -199,7 +183,8 @@ fn read_variables(
         let start = cur.pos;
         let var = read_variable(cur, version)?;
         if variables.contains_key(&var.name) {
-            return Err(cur.malformed(start, format!("variable {} appears twice", var.name)));
+            let variable = var.name;
+            return Err(cur.malformed(start, Malformation::DuplicateVariable { variable }));
         }
         variables.insert(var.name.clone(), var);
     }
@@ -250,11 +235,13 @@ fn read_variable(cur: &mut Cursor<'_>, version: u32) -> Result<Variable, ImportE
         .iter()
         .try_fold(dtype.size(), |acc, &d| acc.checked_mul(d));
     if expected != Some(num_bytes) {
-        let reason = format!(
-            "variable {name} of shape {shape:?} and dtype {} has {num_bytes} bytes",
-            dtype.name()
-        );
-        return Err(cur.malformed(at, reason));
+        let problem = Malformation::SizeMismatch {
+            variable: name,
+            shape,
+            dtype: dtype.name(),
+            bytes: num_bytes,
+        };
+        return Err(cur.malformed(at, problem));
     }
     let start = cur.pos;
     cur.take(num_bytes, "variable data")?;
@@ -277,10 +264,7 @@ fn read_aliases(
         let alias = cur.string("an alias name")?;
         let target = cur.string("an alias target")?;
         if !variables.contains_key(&target) {
-            return Err(cur.malformed(
-                at,
-                format!("alias {alias} points at the missing variable {target}"),
-            ));
+            return Err(cur.malformed(at, Malformation::DanglingAlias { alias, target }));
         }
         aliases.insert(alias, target);
     }
@@ -303,10 +287,7 @@ mod tests {
     #[test]
     fn parses_a_valid_file() {
         let model = Ct2Model::parse(sample(), "model.bin").unwrap();
-        assert_eq!(
-            (model.binary_version, model.spec.as_str(), model.revision),
-            (6, "WhisperSpec", 3)
-        );
+        assert_eq!(model.spec, "WhisperSpec");
         let w = model.get("a/weight").unwrap();
         assert_eq!(
             (w.shape.as_slice(), w.dtype, w.len()),
@@ -317,7 +298,6 @@ mod tests {
             5.0
         );
         assert_eq!(model.get("b/weight").unwrap().name, "a/weight");
-        assert!(model.is_alias("b/weight"));
         assert_eq!(model.scalar_int("a/num_heads"), Some(6));
         assert_eq!(model.variables().count(), 2);
     }

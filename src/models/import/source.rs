@@ -11,7 +11,7 @@ use std::path::Path;
 
 use zip::ZipArchive;
 
-use super::import::ImportError;
+use super::ImportError;
 
 /// One file of the model, with the name to use for it in messages.
 #[derive(Debug)]
@@ -84,7 +84,7 @@ pub fn find_model_dir(names: &[String], archive: &Path) -> Result<String, Import
         [one] => Ok((*one).to_owned()),
         many => Err(ImportError::AmbiguousArchive {
             path: archive.to_path_buf(),
-            dirs: many.join(", "),
+            dirs: many.iter().map(|d| (*d).to_owned()).collect(),
         }),
     }
 }

@@ -9,7 +9,7 @@
 
 use super::ct2::Ct2Model;
 use super::ggml::{FTYPE_MOSTLY_F16, Hparams};
-use super::import::ImportError;
+use super::{ExpectedShape, ImportError, Limit};
 
 /// The width of one attention head in every Whisper size, for models that do not record heads.
 const HEAD_WIDTH: usize = 64;
@@ -21,11 +21,10 @@ fn shape_of<'a>(model: &'a Ct2Model, name: &str, rank: usize) -> Result<&'a [usi
         tensor: name.to_owned(),
     })?;
     if var.shape.len() != rank {
-        let expected = format!("a shape of rank {rank}");
         return Err(ImportError::ShapeMismatch {
             file: model.file.clone(),
             tensor: name.to_owned(),
-            expected,
+            expected: ExpectedShape::Rank(rank),
             found: var.shape.clone(),
         });
     }
@@ -54,7 +53,7 @@ fn count_layers(model: &Ct2Model, side: &str) -> usize {
 fn heads(
     model: &Ct2Model,
     config: Option<&serde_json::Value>,
-    side: &str,
+    side: &'static str,
     n_state: usize,
 ) -> Result<usize, ImportError> {
     let from_spec = model
@@ -66,12 +65,13 @@ fn heads(
         .and_then(|h| usize::try_from(h).ok());
     let heads = from_spec.or(from_config).unwrap_or(n_state / HEAD_WIDTH);
     if heads == 0 || !n_state.is_multiple_of(heads) {
-        let reason = format!(
-            "the {side} has {heads} attention heads, which do not divide its width {n_state}"
-        );
         return Err(ImportError::Unsupported {
             file: model.file.clone(),
-            reason,
+            problem: Limit::Heads {
+                side,
+                heads,
+                width: n_state,
+            },
         });
     }
     Ok(heads)
@@ -88,19 +88,19 @@ pub fn derive_hparams(
     let conv1 = shape_of(model, "encoder/conv1/weight", 3)?;
     let (n_audio_state, n_text_state) = (audio[1], embeddings[1]);
     if n_audio_state != n_text_state {
-        let reason = format!(
-            "its encoder width {n_audio_state} differs from its decoder width {n_text_state}"
-        );
         return Err(ImportError::Unsupported {
             file: model.file.clone(),
-            reason,
+            problem: Limit::Widths {
+                encoder: n_audio_state,
+                decoder: n_text_state,
+            },
         });
     }
-    let field = |what: &str, value: usize| {
+    let field = |field: &'static str, value: usize| {
         let ok = i32::try_from(value).ok().filter(|&v| v > 0);
         ok.ok_or_else(|| ImportError::Unsupported {
             file: model.file.clone(),
-            reason: format!("its {what} of {value} is out of range"),
+            problem: Limit::OutOfRange { field, value },
         })
     };
     Ok(Hparams {

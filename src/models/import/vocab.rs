@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::import::ImportError;
+use super::{ImportError, TokenizerProblem};
 
 #[derive(Deserialize)]
 struct TokenizerJson {
@@ -74,16 +74,17 @@ pub fn byte_decoder() -> HashMap<char, u8> {
 /// The ordinary tokens are the ids below the first special token; they must form an unbroken
 /// run from 0, and their count must not exceed `n_vocab`, the model's embedding rows.
 pub fn load_vocab(json: &[u8], file: &str, n_vocab: usize) -> Result<Vec<Vec<u8>>, ImportError> {
-    let bad = |reason: String| ImportError::Tokenizer {
+    let bad = |problem: TokenizerProblem| ImportError::Tokenizer {
         file: file.to_owned(),
-        reason,
+        problem,
     };
     let parsed: TokenizerJson = serde_json::from_slice(json).map_err(|e| ImportError::Json {
         file: file.to_owned(),
         source: e,
     })?;
     if let Some(kind) = parsed.model.kind.as_deref().filter(|k| *k != "BPE") {
-        return Err(bad(format!("its model is {kind}, not byte-level bpe")));
+        let kind = kind.to_owned();
+        return Err(bad(TokenizerProblem::NotBpe { kind }));
     }
     // The special tokens follow the ordinary ones; whisper.cpp names them itself.
     let first_special = parsed
@@ -103,9 +104,11 @@ pub fn load_vocab(json: &[u8], file: &str, n_vocab: usize) -> Result<Vec<Vec<u8>
         .iter()
         .enumerate()
         .map(|(id, text)| {
-            let text = text.ok_or_else(|| bad(format!("token id {id} is missing")))?;
-            token_bytes(text, &decoder)
-                .ok_or_else(|| bad(format!("token {id} ({text:?}) is not byte-level bpe")))
+            let text = text.ok_or_else(|| bad(TokenizerProblem::MissingId { id }))?;
+            token_bytes(text, &decoder).ok_or_else(|| {
+                let token = text.to_owned();
+                bad(TokenizerProblem::NotByteLevel { id, token })
+            })
         })
         .collect()
 }
@@ -115,20 +118,18 @@ fn ordinary_tokens(
     vocab: &HashMap<String, u32>,
     limit: u32,
     n_vocab: usize,
-) -> Result<Vec<Option<&str>>, String> {
+) -> Result<Vec<Option<&str>>, TokenizerProblem> {
     let mut by_id: Vec<Option<&str>> = Vec::new();
     for (text, &id) in vocab.iter().filter(|(_, id)| **id < limit) {
-        let slot = usize::try_from(id).map_err(|_| format!("token id {id} is too large"))?;
+        let slot = usize::try_from(id).map_err(|_| TokenizerProblem::IdTooLarge { id })?;
         if slot >= n_vocab {
-            return Err(format!(
-                "token id {id} is beyond the model's {n_vocab} embeddings"
-            ));
+            return Err(TokenizerProblem::BeyondVocab { id, n_vocab });
         }
         if by_id.len() <= slot {
             by_id.resize(slot + 1, None);
         }
         if by_id[slot].replace(text).is_some() {
-            return Err(format!("token id {id} is given to two tokens"));
+            return Err(TokenizerProblem::SharedId { id });
         }
     }
     Ok(by_id)
