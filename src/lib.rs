@@ -15,6 +15,8 @@
 //! - [`session`]: live practice sessions and their folders.
 //! - [`commands`]: one function per command, gluing the above together.
 //! - [`units`], [`logging`], [`error`]: small shared pieces.
+//! - `testkit`: helpers the tests share (tools they need, a file-backed ALSA device); hidden, and
+//!   never called by the program.
 
 pub mod audio;
 pub mod cli;
@@ -31,6 +33,8 @@ pub mod screen;
 pub mod session;
 pub mod settings;
 pub mod store;
+#[doc(hidden)]
+pub mod testkit;
 pub mod text;
 pub mod transcribe;
 pub mod units;

@@ -4,6 +4,8 @@
 mod bad_input;
 mod before;
 mod capture;
+mod interview_session;
+mod interview_setup;
 mod interviewer;
 mod llm_server;
 mod models;
