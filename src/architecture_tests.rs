@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// The layers from the bottom up. A module may import the crate root and any module of a lower
 /// layer; modules of one layer may not import each other.
 const LAYERS: &[&[&str]] = &[
-    &["units", "logging", "text"],
+    &["units", "logging", "text", "testkit"],
     &["audio"],
     &["models"],
     &["transcribe"],

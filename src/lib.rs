@@ -22,6 +22,8 @@
 //!   `Settings` at the top of each command.
 //! - [`error`]: the crate's error, one variant per layer.
 //! - [`commands`]: one function per command, gluing the above together.
+//! - `testkit`: helpers the tests share (tools they need, a file-backed ALSA device); hidden, and
+//!   never called by the program.
 
 pub mod audio;
 pub mod cli;
@@ -38,6 +40,8 @@ pub mod screen;
 pub mod session;
 pub mod settings;
 pub mod store;
+#[doc(hidden)]
+pub mod testkit;
 pub mod text;
 pub mod transcribe;
 pub mod units;

@@ -179,138 +179,12 @@ pub fn to_16k(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
     resampler.finish()
 }
 
-/// Signals, WAV writers and tool checks shared by the audio tests.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use std::path::Path;
-    use std::process::Command;
-
-    /// Whether an external tool runs here; tests that need one skip, saying so, when it does not.
-    pub(crate) fn have(tool: &str) -> bool {
-        let found = Command::new(tool).arg("-h").output().is_ok();
-        if !found {
-            eprintln!("skipping: {tool} is not installed");
-        }
-        found
-    }
-
-    /// Runs a command that makes a fixture; on failure (a missing codec, say) the test using it
-    /// skips that fixture, saying why.
-    pub(crate) fn made(cmd: &mut Command) -> bool {
-        let out = cmd.output();
-        let ok = out.as_ref().is_ok_and(|o| o.status.success());
-        if !ok {
-            let why = out.map(|o| String::from_utf8_lossy(&o.stderr).into_owned());
-            eprintln!("skipping: {cmd:?} failed: {why:?}");
-        }
-        ok
-    }
-
-    /// The next number from a xorshift generator, for test data that is the same every run.
-    pub(crate) fn xorshift(seed: &mut u64) -> u64 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        *seed
-    }
-
-    pub(crate) fn sine(rate: u32, secs: f64, freq: f64, amp: f64) -> Vec<f32> {
-        let n = (f64::from(rate) * secs).round() as usize;
-        let w = 2.0 * std::f64::consts::PI * freq / f64::from(rate);
-        (0..n)
-            .map(|i| (amp * (w * i as f64).sin()) as f32)
-            .collect()
-    }
-
-    pub(crate) fn rms(x: &[f32]) -> f64 {
-        (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len().max(1) as f64).sqrt()
-    }
-
-    /// Writes `mono` to every channel of a WAV file with hound.
-    pub(crate) fn write_wav(
-        path: &Path,
-        rate: u32,
-        channels: u16,
-        bits: u16,
-        float: bool,
-        mono: &[f32],
-    ) {
-        use hound::SampleFormat::{Float, Int};
-        let sample_format = if float { Float } else { Int };
-        let spec = hound::WavSpec {
-            channels,
-            sample_rate: rate,
-            bits_per_sample: bits,
-            sample_format,
-        };
-        let mut w = hound::WavWriter::create(path, spec).unwrap();
-        let scale = f64::from((1u32 << (bits - 1)) - 1);
-        for &s in mono
-            .iter()
-            .flat_map(|s| std::iter::repeat_n(s, channels.into()))
-        {
-            match (float, bits) {
-                (true, _) => w.write_sample(s).unwrap(),
-                (false, 8) => w.write_sample((f64::from(s) * scale) as i8).unwrap(),
-                (false, _) => w.write_sample((f64::from(s) * scale) as i32).unwrap(),
-            }
-        }
-        w.finalize().unwrap();
-    }
-
-    /// A hand-built WAV: `tag` 1 is integer PCM, 3 is float; `lens` overrides both lengths.
-    pub(crate) fn raw_wav(
-        tag: u16,
-        channels: u16,
-        rate: u32,
-        bits: u16,
-        data: &[u8],
-        lens: Option<u32>,
-    ) -> Vec<u8> {
-        let block = channels.wrapping_mul(bits / 8);
-        let data_len = lens.unwrap_or(data.len() as u32);
-        let riff_len = lens.unwrap_or(36 + data.len() as u32);
-        let rate_bytes = rate.wrapping_mul(u32::from(block));
-        let fmt = [tag.to_le_bytes(), channels.to_le_bytes()].concat();
-        let fmt = [
-            fmt,
-            rate.to_le_bytes().to_vec(),
-            rate_bytes.to_le_bytes().to_vec(),
-        ]
-        .concat();
-        let fmt = [
-            fmt,
-            block.to_le_bytes().to_vec(),
-            bits.to_le_bytes().to_vec(),
-        ]
-        .concat();
-        let head = [
-            b"RIFF".as_slice(),
-            &riff_len.to_le_bytes(),
-            b"WAVEfmt \x10\0\0\0",
-            &fmt,
-        ]
-        .concat();
-        [head.as_slice(), b"data", &data_len.to_le_bytes(), data].concat()
-    }
-
-    /// The power of `x` at `freq` Hz (a Goertzel filter), normalised so a unit sine gives 0.25.
-    pub(crate) fn tone_power(x: &[f32], rate: u32, freq: f64) -> f64 {
-        let coeff = 2.0 * (2.0 * std::f64::consts::PI * freq / f64::from(rate)).cos();
-        let (mut s1, mut s2) = (0.0, 0.0);
-        for &v in x {
-            (s1, s2) = (f64::from(v) + coeff * s1 - s2, s1);
-        }
-        (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (x.len() as f64).powi(2)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::fixtures::*;
     use super::*;
+    use crate::audio::fixtures::*;
     use crate::audio::{LoadLimits, load};
-    use std::process::Command;
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn input_at_16k_passes_through_unchanged() {
@@ -459,44 +333,66 @@ mod tests {
         );
     }
 
-    #[test]
-    fn mp3_flac_ogg_and_m4a_decode_to_about_the_right_duration() {
-        let dir = tempfile::tempdir().unwrap();
-        let wav = dir.path().join("src.wav");
+    /// Two seconds of a 440 Hz tone at 44.1 kHz stereo, written as a WAV file in `dir`.
+    fn tone_wav(dir: &Path) -> PathBuf {
+        let wav = dir.join("src.wav");
         write_wav(&wav, 44_100, 2, 16, false, &sine(44_100, 2.0, 440.0, 0.5));
-        let wanted = [
-            ("mp3", "mp3", "sox"),
-            ("flac", "flac", "sox"),
-            ("ogg", "vorbis", "sox"),
-            ("m4a", "aac", "ffmpeg"),
-        ];
-        for (ext, codec, tool) in wanted.into_iter().filter(|w| have(w.2)) {
+        wav
+    }
+
+    /// Checks that `path` decodes as `codec` in a container named like its extension, to the two
+    /// seconds and the loudness of [`tone_wav`].
+    fn assert_decodes_as_the_tone(path: &Path, codec: &str) {
+        let ext = path.extension().unwrap().to_str().unwrap();
+        let audio = load(path, &LoadLimits::default()).unwrap();
+        let source = (audio.source.container.as_str(), audio.source.codec.as_str());
+        assert_eq!(source, (ext, codec));
+        // Lossy codecs may keep their encoder delay and padding, which is under 100 ms.
+        assert!(
+            audio.duration_ms().abs_diff(2000) <= 100,
+            "{ext}: {} ms",
+            audio.duration_ms()
+        );
+        assert!(
+            (rms(&audio.samples[4000..28000]) - 0.3536).abs() < 0.03,
+            "{ext}"
+        );
+    }
+
+    #[test]
+    #[cfg_attr(
+        missing = "sox",
+        ignore = "sox is not installed (scripts/bootstrap installs it)"
+    )]
+    fn mp3_flac_and_ogg_decode_to_about_the_right_duration() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = tone_wav(dir.path());
+        for (ext, codec) in [("mp3", "mp3"), ("flac", "flac"), ("ogg", "vorbis")] {
             let out = dir.path().join(format!("out.{ext}"));
-            let made = match tool {
-                "sox" => made(Command::new("sox").arg(&wav).arg(&out)),
-                _ => made(
-                    Command::new("ffmpeg")
-                        .args(["-v", "error", "-i"])
-                        .arg(&wav)
-                        .arg(&out),
-                ),
-            };
-            if !made {
-                continue;
-            }
-            let audio = load(&out, &LoadLimits::default()).unwrap();
-            let source = (audio.source.container.as_str(), audio.source.codec.as_str());
-            assert_eq!(source, (ext, codec));
-            // Lossy codecs may keep their encoder delay and padding, which is under 100 ms.
-            assert!(
-                audio.duration_ms().abs_diff(2000) <= 100,
-                "{ext}: {} ms",
-                audio.duration_ms()
-            );
-            assert!(
-                (rms(&audio.samples[4000..28000]) - 0.3536).abs() < 0.03,
-                "{ext}"
-            );
+            make("sox", &[wav.as_ref(), out.as_ref()]);
+            assert_decodes_as_the_tone(&out, codec);
         }
+    }
+
+    #[test]
+    #[cfg_attr(
+        missing = "ffmpeg",
+        ignore = "ffmpeg is not installed (scripts/bootstrap installs it)"
+    )]
+    fn m4a_decodes_to_about_the_right_duration() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = tone_wav(dir.path());
+        let out = dir.path().join("out.m4a");
+        make(
+            "ffmpeg",
+            &[
+                "-v".as_ref(),
+                "error".as_ref(),
+                "-i".as_ref(),
+                wav.as_ref(),
+                out.as_ref(),
+            ],
+        );
+        assert_decodes_as_the_tone(&out, "aac");
     }
 }

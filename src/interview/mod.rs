@@ -19,9 +19,13 @@
 //! local scorer and the question bank's own follow-ups.
 
 pub mod client;
+#[cfg(test)]
+mod client_tests;
 pub mod critique;
 pub mod endpoint;
 pub mod interviewer;
+#[cfg(test)]
+mod loopback;
 pub mod partial;
 pub mod prompts;
 pub mod transport;

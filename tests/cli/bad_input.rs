@@ -75,6 +75,10 @@ fn a_zero_length_file_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    missing = "sox",
+    ignore = "sox is not installed (scripts/bootstrap installs it)"
+)]
 fn silence_and_near_silence_are_refused_without_invented_text() {
     let dir = tempfile::tempdir().unwrap();
     let silent = dir.path().join("silent.wav");
@@ -135,6 +139,10 @@ fn a_sample_rate_too_low_for_speech_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    missing = "sox",
+    ignore = "sox is not installed (scripts/bootstrap installs it)"
+)]
 fn a_two_hour_file_is_refused_before_it_is_decoded() {
     let dir = tempfile::tempdir().unwrap();
     let long = dir.path().join("two-hours.flac");

@@ -3,26 +3,15 @@
 
 use std::path::Path;
 
+use rehearse::testkit::alsa_file_device;
+
 use crate::practice::{ANSWER, covered_dimensions, wav_samples};
 use crate::util::{assert_ok, rehearse, speak, to_16k_s16, wer};
-
-/// An ALSA configuration whose default capture device plays `raw` (16 kHz mono S16_LE) once and then
-/// near-silence; returns the value for `ALSA_CONFIG_PATH`.
-fn file_backed_alsa(dir: &Path, raw: &Path) -> String {
-    let conf = dir.join("asoundrc");
-    let text = format!(
-        "pcm.speech {{ type file slave.pcm \"null\" file \"/dev/null\" infile \"{}\" format \"raw\" }}\n\
-         pcm.!default {{ type asym playback.pcm \"null\" capture.pcm {{ type plug slave {{ pcm \"speech\" format S16_LE rate 16000 channels 1 }} }} }}\n",
-        raw.display()
-    );
-    std::fs::write(&conf, text).unwrap();
-    format!("/usr/share/alsa/alsa.conf:{}", conf.display())
-}
 
 /// Runs `rehearse args` with the default capture device playing `raw`; the run must succeed.
 fn with_alsa_device(dir: &Path, raw: &Path, args: &[&str]) -> std::process::Output {
     let out = rehearse(dir)
-        .env("ALSA_CONFIG_PATH", file_backed_alsa(dir, raw))
+        .env("ALSA_CONFIG_PATH", alsa_file_device(dir, raw))
         .args(args)
         .output()
         .unwrap();
@@ -31,6 +20,10 @@ fn with_alsa_device(dir: &Path, raw: &Path, args: &[&str]) -> std::process::Outp
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("spoken.wav");
@@ -99,5 +92,5 @@ fn devices_lists_the_alsa_input() {
         .iter()
         .map(|d| d["name"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"speech"), "{names:?}");
+    assert!(names.contains(&"rehearse_file"), "{names:?}");
 }

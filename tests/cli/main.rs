@@ -6,6 +6,8 @@ mod before;
 mod capture;
 mod full_disk;
 mod install;
+mod interview_session;
+mod interview_setup;
 mod interviewer;
 mod llm_server;
 mod models;

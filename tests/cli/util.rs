@@ -111,12 +111,10 @@ pub fn fails_with(out: &Output, needle: &str) -> String {
 
 /// Runs a helper program, failing the test with its stderr when it fails.
 pub fn tool(program: &str, args: &[&str]) {
-    let out = Command::new(program)
+    let out = Command::new(rehearse::testkit::program(program))
         .args(args)
         .output()
-        .unwrap_or_else(|e| {
-            panic!("{program} is needed by this test (run scripts/bootstrap): {e}")
-        });
+        .unwrap_or_else(|e| panic!("{program} does not run: {e}"));
     assert!(
         out.status.success(),
         "{program} {args:?} failed: {}",
@@ -163,7 +161,7 @@ pub fn speak(text: &str, path: &Path, wpm: u32) {
 
 /// The duration of an audio file in seconds, as sox measures it.
 pub fn duration_secs(path: &Path) -> f64 {
-    let out = Command::new("soxi")
+    let out = Command::new(rehearse::testkit::program("soxi"))
         .args(["-D", path.to_str().unwrap()])
         .output()
         .expect("soxi runs");

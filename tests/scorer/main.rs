@@ -12,13 +12,9 @@ use rehearse::score::rubric::DimensionScore;
 use rehearse::score::{Delivery, ScoreCard, Scorer, measure};
 use rehearse::transcribe::{Transcript, Word};
 
-// The crate root of an integration test resolves modules beside it, where Cargo would also take
-// them for test binaries of their own, so the parts live in `tests/scorer/` and are named by path.
-#[path = "scorer/bank.rs"]
+// The parts live beside this file in `tests/scorer/`, which Cargo builds as one test binary.
 mod bank;
-#[path = "scorer/properties.rs"]
 mod properties;
-#[path = "scorer/speech.rs"]
 mod speech;
 
 /// The built-in flagship question, parsed and prepared once for all tests.

