@@ -20,7 +20,7 @@ use crate::session::practice::{self, InterviewerInfo, PracticeOptions, Stage};
 use crate::session::view::Screen;
 use crate::settings::{self, Settings};
 use crate::store::summary::UsedSettings;
-use crate::transcribe::WhisperEngine;
+use crate::transcribe::{EngineThread, Transcriber, WhisperEngine};
 
 /// Runs a practice session and returns what to print at the end.
 pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<String, Error> {
@@ -36,11 +36,17 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
             problem: format!("must be between 0 and 100, not {}", args.speed),
         }));
     }
-    // The model is loaded before anyone speaks, so a missing one costs no answer.
+    // The model is loaded before anyone speaks, so a missing one costs no answer. The engine
+    // thread keeps it for the whole session and loads it again from the same description if a
+    // decode ever crashes.
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
-    let engine =
-        WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
+    let options = super::whisper_options(settings, &model_path);
+    let described = info.clone();
+    let engine = EngineThread::start(Box::new(move || {
+        let engine = WhisperEngine::load_inspected(options.clone(), &described)?;
+        Ok(Box::new(engine) as Box<dyn Transcriber>)
+    }))?;
     let rounds = args.rounds.unwrap_or(settings.interviewer.rounds);
     if !(1..=20).contains(&rounds) {
         return Err(Error::Settings(settings::SettingsError::Value {
@@ -98,9 +104,11 @@ pub fn run(settings: &Settings, args: &PracticeArgs, quiet: bool) -> Result<Stri
         interviewer: &mut interviewer,
         voice: &voice,
     };
-    let result = practice::run(question, &opts, Box::new(engine), stage);
-    // The full-screen view must be gone before anything is printed.
+    let result = practice::run(question, &opts, engine.handle(), stage);
+    // The full-screen view must be gone before anything is printed. The engine thread is idle
+    // now, so stopping it here only frees the model sooner.
     drop(screen);
+    drop(engine);
     match result {
         Ok(session) => {
             let mut text = report::practice::session(&session, settings.format);
