@@ -19,7 +19,7 @@ use crate::session::view::Screen;
 use crate::settings::Settings;
 use crate::store::history::Attempt;
 use crate::store::summary::{AnswerSummary, UsedSettings};
-use crate::transcribe::WhisperEngine;
+use crate::transcribe::{EngineThread, Transcriber, WhisperEngine};
 
 /// Runs a practice session and returns what to print at the end.
 pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
@@ -29,11 +29,17 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     for input in &p.inputs {
         check_input(input)?;
     }
-    // The model is loaded before anyone speaks, so a missing one costs no answer.
+    // The model is loaded before anyone speaks, so a missing one costs no answer. The engine
+    // thread keeps it for the whole session and loads it again from the same description if a
+    // decode ever crashes.
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
-    let engine =
-        WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
+    let whisper = super::whisper_options(settings, &model_path);
+    let described = info.clone();
+    let engine = EngineThread::start(Box::new(move || {
+        let engine = WhisperEngine::load_inspected(whisper.clone(), &described)?;
+        Ok(Box::new(engine) as Box<dyn Transcriber>)
+    }))?;
     // The question's history, to show progress and say what changed; read before this session
     // exists.
     let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
@@ -47,7 +53,7 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         name: info.name(),
         path: model_path.display().to_string(),
     };
-    let opts = options(settings, model, progress, &interviewer);
+    let opts = session_options(settings, model, progress, &interviewer);
     let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {
         screen: screen.as_mut(),
@@ -55,9 +61,11 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         interviewer: &mut interviewer,
         voice: &voice,
     };
-    let result = practice::run(question, &opts, Box::new(engine), stage);
-    // The full-screen view must be gone before anything is printed.
+    let result = practice::run(question, &opts, engine.handle(), stage);
+    // The full-screen view must be gone before anything is printed. The engine thread is idle
+    // now, so stopping it here only frees the model sooner.
     drop(screen);
+    drop(engine);
     match result {
         Ok(session) => {
             let mut text = report::practice::session(&session, settings.format);
@@ -92,7 +100,7 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
 }
 
 /// What the session needs from the resolved settings, the model and the interviewer.
-fn options(
+fn session_options(
     settings: &Settings,
     model: ModelUsed,
     progress: Option<String>,

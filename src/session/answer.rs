@@ -22,8 +22,9 @@ use crate::audio::recorder::WavRecorder;
 use crate::score::{
     self, AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
 };
-use crate::transcribe::incremental::{self, LiveParams, LiveTranscriber, Progress};
-use crate::transcribe::{Transcriber, Transcript};
+use crate::transcribe::incremental::{self, LiveParams};
+use crate::transcribe::live::{LiveTranscriber, Progress};
+use crate::transcribe::{EngineHandle, Transcript};
 
 /// What one answer is: its question, clock, file and labels.
 pub struct AnswerSpec<'a> {
@@ -91,22 +92,16 @@ const READ_WAIT: Duration = Duration::from_millis(20);
 /// A block quieter than this, in dBFS, counts towards the silence end.
 const QUIET_DBFS: f32 = -45.0;
 
-/// Records, transcribes and scores one answer. `engine` is lent to the live transcriber and put
-/// back afterwards (it stays `None` only if the transcriber panicked).
+/// Records, transcribes and scores one answer. The live transcriber sends its decodes to the
+/// session's engine thread through `engine`, so the engine stays there whatever the answer does.
 pub fn run(
     spec: &AnswerSpec<'_>,
     source: &mut dyn AudioSource,
-    engine: &mut Option<Box<dyn Transcriber>>,
+    engine: &EngineHandle,
     screen: &mut dyn Screen,
 ) -> Result<Outcome, SessionError> {
     let mut rec = WavRecorder::create(&spec.audio)?;
-    let Some(transcriber) = engine.take() else {
-        return Err(SessionError::Transcribe {
-            audio: spec.audio.clone(),
-            source: crate::transcribe::TranscribeError::Engine("no model is loaded".into()),
-        });
-    };
-    let live = LiveTranscriber::start(transcriber, LiveParams::default());
+    let live = LiveTranscriber::start(engine.clone(), LiveParams::default());
     let mut take = Take::new(spec);
     let (ending, mut failure) = take.record(source, &mut rec, &live, screen);
     let ended_at = Instant::now();
@@ -132,9 +127,9 @@ pub fn run(
         _ => None,
     };
     if let Some(k) = key {
-        // The transcript is not wanted; the worker finishes in the background of the next step.
-        let (back, _) = live.finish();
-        *engine = back;
+        // The transcript is not wanted, but the answer is still finished properly, so the
+        // engine thread is idle again before the next take starts.
+        let _ = live.finish();
         if let Some(e) = failure {
             return Err(e);
         }
@@ -148,9 +143,7 @@ pub fn run(
     take.view.phase = Phase::Finishing;
     take.view.status = "transcribing the last phrase…".into();
     screen.show(&take.view)?;
-    let (back, transcript) = live.finish();
-    *engine = back;
-    let transcript = transcript.map_err(|source| SessionError::Transcribe {
+    let transcript = live.finish().map_err(|source| SessionError::Transcribe {
         audio: spec.audio.clone(),
         source,
     })?;

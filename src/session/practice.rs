@@ -28,7 +28,7 @@ use crate::questions::Question;
 use crate::score::{ModelUsed, Scorer};
 use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::store::{SessionDir, StoreError};
-use crate::transcribe::Transcriber;
+use crate::transcribe::EngineHandle;
 
 /// Everything a session needs, resolved.
 pub struct PracticeOptions {
@@ -71,11 +71,12 @@ pub struct Stage<'a> {
     pub voice: &'a Voice,
 }
 
-/// Runs a session on `question` with a loaded `engine`, shown and critiqued on `stage`.
+/// Runs a session on `question`, transcribed by the engine thread behind `engine`, shown and
+/// critiqued on `stage`.
 pub fn run(
     question: &Question,
     opts: &PracticeOptions,
-    engine: Box<dyn Transcriber>,
+    engine: EngineHandle,
     stage: Stage<'_>,
 ) -> Result<Practice, SessionError> {
     let dir = SessionDir::create(&opts.sessions_dir, &question.id)?;
@@ -98,7 +99,7 @@ pub fn run(
         opts,
         summary: SessionSummary::new(Kind::Practice, dir.stamp(), &question.id, opts.used.clone()),
         dir: &dir,
-        engine: Some(engine),
+        engine,
         screen: stage.screen,
         present: stage.present,
         interviewer: stage.interviewer,
@@ -133,7 +134,7 @@ struct Ctx<'a> {
     opts: &'a PracticeOptions,
     summary: SessionSummary,
     dir: &'a SessionDir,
-    engine: Option<Box<dyn Transcriber>>,
+    engine: EngineHandle,
     screen: &'a mut dyn Screen,
     present: &'a dyn Present,
     interviewer: &'a mut Interviewer,
@@ -379,7 +380,7 @@ impl Ctx<'_> {
                 model: self.opts.model.clone(),
             };
             let mut source = open_source(self.opts, round)?;
-            match answer::run(&spec, source.as_mut(), &mut self.engine, &mut *self.screen) {
+            match answer::run(&spec, source.as_mut(), &self.engine, &mut *self.screen) {
                 Ok(Outcome::Done(a)) => return Ok(Some(*a)),
                 Ok(Outcome::Retry(path)) => session.abandoned.push(path),
                 Ok(Outcome::Quit(path)) => {

@@ -4,9 +4,17 @@
 //! The rest of rehearse never talks to whisper-rs directly. It hands 16 kHz mono samples to a
 //! `Transcriber` and gets back a [`Transcript`]: words with start and end times in milliseconds, grouped
 //! into segments. Tests and later stages swap in their own implementation of the trait.
+//!
+//! A practice session gives its engine to one [`EngineThread`] for the whole session and sends it
+//! jobs through an [`EngineHandle`]; the live transcriber of each answer ([`live`]) is one such
+//! sender. A one-shot `rehearse score` has a single job and calls the engine directly.
 
+pub mod engine_thread;
+#[cfg(test)]
+mod fakes;
 pub mod guard;
 pub mod incremental;
+pub mod live;
 pub mod whisper;
 mod words;
 
@@ -15,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+pub use engine_thread::{EngineFactory, EngineHandle, EngineThread};
 pub use whisper::{WhisperEngine, WhisperOptions};
 
 /// One recognised word with its place in the recording.
@@ -84,7 +93,7 @@ impl Transcript {
 }
 
 /// Failures of speech recognition.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum TranscribeError {
     /// The model file could not be loaded by whisper.cpp.
     #[error(
@@ -105,6 +114,17 @@ pub enum TranscribeError {
     /// whisper.cpp failed while decoding.
     #[error("whisper failed while transcribing: {0}")]
     Engine(String),
+    /// The engine panicked during a job; the engine thread reloads it before the next job.
+    #[error(
+        "the speech engine crashed while transcribing ({0}) and is reloaded for what comes next"
+    )]
+    Panicked(String),
+    /// The engine crashed earlier and could not be built again, so no job can run.
+    #[error("the speech engine could not be reloaded after a crash: {0}")]
+    Reload(String),
+    /// The engine thread has stopped, so the job was never run.
+    #[error("the speech engine's thread has stopped")]
+    Stopped,
 }
 
 /// Turns 16 kHz mono samples into a transcript.

@@ -1,0 +1,225 @@
+//! The one thread that owns the speech engine for a whole session, and the cheap handles that send
+//! it work.
+//!
+//! A loaded Whisper model is large and slow to load, and whisper.cpp's state may only be used by
+//! one caller at a time, so a session loads it once and gives it to an [`EngineThread`]. Everything
+//! that wants a transcript, such as the live transcriber of each answer, holds an [`EngineHandle`]
+//! and sends it a job; the thread runs the jobs one after another, in the order they arrive, and
+//! answers each on the job's own reply channel. Nobody else ever borrows or moves the engine.
+//!
+//! A job that panics does not take the engine away for the rest of the session. The panic is
+//! caught, reported as an error on that job's reply, and the engine is dropped and built again
+//! from the factory the thread was started with, before the next job runs. If that rebuild fails,
+//! every later job gets the rebuild's error at once, so no caller is ever left waiting. Dropping
+//! the [`EngineThread`] asks the thread to stop after the jobs already queued and joins it.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::{self, JoinHandle};
+
+use super::{TranscribeError, Transcriber, Transcript};
+
+/// Builds a fresh engine: once when the thread starts, and again after a job panicked.
+pub type EngineFactory =
+    Box<dyn FnMut() -> Result<Box<dyn Transcriber>, TranscribeError> + Send + 'static>;
+
+/// What a job produces: a transcript, `None` when the job's stop flag ended it early, or an error.
+pub type JobResult = Result<Option<Transcript>, TranscribeError>;
+
+/// A message to the engine thread.
+enum Command {
+    /// Transcribe `samples` and send the result on `reply`.
+    Transcribe {
+        /// 16 kHz mono samples.
+        samples: Vec<f32>,
+        /// Added to every time in the transcript.
+        offset_ms: u64,
+        /// When given, the engine may give up once it is raised.
+        stop: Option<Arc<AtomicBool>>,
+        /// Where the result goes; a caller that stopped waiting has dropped its end.
+        reply: Sender<JobResult>,
+    },
+    /// Finish the jobs queued before this and end the thread.
+    Shutdown,
+}
+
+/// The thread that owns the engine. Dropping it stops the thread and waits for it.
+pub struct EngineThread {
+    handle: EngineHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EngineThread {
+    /// Builds the engine with `factory` on the calling thread, so a model that does not load is
+    /// reported before anyone speaks, then starts the thread that owns it.
+    pub fn start(mut factory: EngineFactory) -> Result<Self, TranscribeError> {
+        let engine = factory()?;
+        let (commands, inbox) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("engine".into())
+            .spawn(move || serve(engine, factory, inbox))
+            .expect("the system can start a thread");
+        Ok(EngineThread {
+            handle: EngineHandle { commands },
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle that sends this thread jobs; it is cheap to make and to clone.
+    pub fn handle(&self) -> EngineHandle {
+        self.handle.clone()
+    }
+}
+
+impl Drop for EngineThread {
+    fn drop(&mut self) {
+        // An explicit message, rather than waiting for every handle's sender to be dropped, lets
+        // the thread end even while some handle is still held elsewhere; jobs sent after it get
+        // an error instead of an answer.
+        let _ = self.handle.commands.send(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            // The thread catches every panic in a job or a rebuild, so joining fails only if the
+            // thread itself is broken, and a drop has nobody to tell that to.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Sends jobs to an [`EngineThread`].
+#[derive(Clone)]
+pub struct EngineHandle {
+    commands: Sender<Command>,
+}
+
+impl EngineHandle {
+    /// Queues a job and returns at once; [`Pending::wait`] gives its result.
+    pub fn submit(
+        &self,
+        samples: Vec<f32>,
+        offset_ms: u64,
+        stop: Option<Arc<AtomicBool>>,
+    ) -> Pending {
+        let (reply, result) = mpsc::channel();
+        let job = Command::Transcribe {
+            samples,
+            offset_ms,
+            stop,
+            reply,
+        };
+        // When the thread has stopped, the job and its reply sender are dropped here, so `wait`
+        // reports the stop instead of waiting for ever.
+        let _ = self.commands.send(job);
+        Pending { result }
+    }
+
+    /// Transcribes `samples` on the engine thread and waits for the transcript.
+    pub fn transcribe(
+        &self,
+        samples: &[f32],
+        offset_ms: u64,
+    ) -> Result<Transcript, TranscribeError> {
+        let result = self.submit(samples.to_vec(), offset_ms, None).wait()?;
+        // Without a stop flag the engine has no reason to give up early, so `None` never comes.
+        Ok(result.unwrap_or_default())
+    }
+
+    /// Like [`EngineHandle::transcribe`], but the engine may give up soon after `stop` is raised,
+    /// and then the result is `None`.
+    pub fn transcribe_until(
+        &self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: &Arc<AtomicBool>,
+    ) -> JobResult {
+        self.submit(samples.to_vec(), offset_ms, Some(Arc::clone(stop)))
+            .wait()
+    }
+}
+
+/// A job sent to the engine thread, not yet answered.
+pub struct Pending {
+    result: Receiver<JobResult>,
+}
+
+impl Pending {
+    /// Waits for the job's result. A thread that stopped before answering drops the reply sender,
+    /// so this never waits for a job that will not run.
+    pub fn wait(self) -> JobResult {
+        self.result.recv().unwrap_or(Err(TranscribeError::Stopped))
+    }
+}
+
+/// The engine thread's loop: one job at a time, in order, until told to stop or every handle is
+/// gone.
+fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiver<Command>) {
+    // `Err` holds why the engine could not be rebuilt; every later job is answered with it.
+    let mut engine: Result<Box<dyn Transcriber>, TranscribeError> = Ok(engine);
+    while let Ok(Command::Transcribe {
+        samples,
+        offset_ms,
+        stop,
+        reply,
+    }) = inbox.recv()
+    {
+        let current = match &mut engine {
+            Ok(current) => current,
+            Err(why) => {
+                let _ = reply.send(Err(why.clone()));
+                continue;
+            }
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &stop {
+            Some(stop) => current.transcribe_until(&samples, offset_ms, stop),
+            None => current.transcribe(&samples, offset_ms).map(Some),
+        }));
+        match outcome {
+            Ok(result) => {
+                let _ = reply.send(result);
+            }
+            Err(payload) => {
+                // The caller hears about the crash first; the rebuild happens while it carries on,
+                // and before the next job is taken.
+                let _ = reply.send(Err(TranscribeError::Panicked(panic_message(&*payload))));
+                engine = rebuild(&mut engine, &mut factory);
+            }
+        }
+    }
+}
+
+/// Drops the engine a job panicked in and builds a new one. A factory that panics counts as one
+/// that failed, so the thread itself never dies of a panic.
+fn rebuild(
+    engine: &mut Result<Box<dyn Transcriber>, TranscribeError>,
+    factory: &mut EngineFactory,
+) -> Result<Box<dyn Transcriber>, TranscribeError> {
+    // The old engine goes first, so a large model is never held twice in memory.
+    let old = std::mem::replace(engine, Err(TranscribeError::Stopped));
+    let built = panic::catch_unwind(AssertUnwindSafe(|| {
+        drop(old);
+        factory()
+    }));
+    let reason = match built {
+        Ok(Ok(fresh)) => return Ok(fresh),
+        Ok(Err(e)) => e.to_string(),
+        Err(payload) => format!("it panicked: {}", panic_message(&*payload)),
+    };
+    tracing::warn!("the speech engine could not be reloaded after a crash: {reason}");
+    Err(TranscribeError::Reload(reason))
+}
+
+/// The text a panic was raised with, when it was raised with text.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".into()
+    }
+}
+
+#[cfg(test)]
+mod tests;

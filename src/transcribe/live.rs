@@ -1,0 +1,205 @@
+//! The live transcriber of one answer: a worker thread that takes in the audio as it is recorded,
+//! asks [`Phrases`] what to decode next, and sends each decode to the session's engine thread.
+//!
+//! The capture loop never waits for Whisper: it hands audio over through a channel and picks up
+//! progress reports from another. The worker never owns the engine either; it holds an
+//! [`EngineHandle`], so an answer that ends, fails or is abandoned leaves the engine where it was,
+//! ready for the next answer. When the answer ends, a provisional decode still running is told to
+//! stop (through a flag the engine checks), and only the last phrase is decoded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::{self, JoinHandle};
+
+use super::engine_thread::EngineHandle;
+use super::incremental::{Job, LiveParams, Phrases};
+use super::{TranscribeError, Transcript};
+use crate::audio::samples_to_ms;
+
+/// What the capture loop sends the worker.
+#[derive(Debug)]
+pub enum Feed {
+    /// More 16 kHz samples.
+    Audio(Vec<f32>),
+    /// The answer is over: transcribe what is left and stop.
+    End,
+}
+
+/// What the worker reports after each decode.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    /// Everything settled so far.
+    pub settled: Transcript,
+    /// Provisional text after it, if any.
+    pub pending: Option<Transcript>,
+}
+
+/// A worker thread transcribing an answer while it is spoken.
+pub struct LiveTranscriber {
+    feed: Sender<Feed>,
+    /// Raised when the answer ends, so a decode that is no longer wanted stops at once.
+    ending: Arc<AtomicBool>,
+    progress: Receiver<Progress>,
+    /// Taken by [`LiveTranscriber::finish`]; still here on drop means the answer was abandoned.
+    worker: Option<JoinHandle<Result<Transcript, TranscribeError>>>,
+}
+
+impl LiveTranscriber {
+    /// Starts the worker, which sends its decodes to the engine behind `engine`.
+    pub fn start(engine: EngineHandle, params: LiveParams) -> Self {
+        let (feed, feed_rx) = mpsc::channel();
+        let (progress_tx, progress) = mpsc::channel();
+        let ending = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ending);
+        let worker = thread::Builder::new()
+            .name("transcribe".into())
+            .spawn(move || transcribe_live(&engine, params, &feed_rx, &progress_tx, &flag))
+            .expect("the system can start a thread");
+        LiveTranscriber {
+            feed,
+            ending,
+            progress,
+            worker: Some(worker),
+        }
+    }
+
+    /// Hands the worker more audio; never blocks.
+    pub fn feed(&self, samples: Vec<f32>) {
+        // A worker that stopped has an error waiting in `finish`; the audio is recorded anyway.
+        let _ = self.feed.send(Feed::Audio(samples));
+    }
+
+    /// The latest progress report, if the worker sent any since the last call.
+    pub fn latest(&self) -> Option<Progress> {
+        let mut last = None;
+        loop {
+            match self.progress.try_recv() {
+                Ok(p) => last = Some(p),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return last,
+            }
+        }
+    }
+
+    /// Ends the answer and waits for the complete transcript.
+    pub fn finish(mut self) -> Result<Transcript, TranscribeError> {
+        self.ending.store(true, Ordering::Relaxed);
+        let _ = self.feed.send(Feed::End);
+        let worker = self.worker.take().expect("only finish takes the worker");
+        worker.join().unwrap_or_else(|_| {
+            Err(TranscribeError::Engine(
+                "the live transcription thread panicked".into(),
+            ))
+        })
+    }
+}
+
+impl Drop for LiveTranscriber {
+    fn drop(&mut self) {
+        // Dropped without `finish`: the session failed mid-answer and wants no transcript. The
+        // decode running now stops early and the worker, finding its feed closed without an end,
+        // decodes nothing more, so the engine thread is free at once for whoever shuts it down.
+        if self.worker.is_some() {
+            self.ending.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// How the feed stands after taking in what was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fed {
+    /// More audio may come.
+    Open,
+    /// The answer ended: decode what is left.
+    Ended,
+    /// The capture side went away without ending the answer: nobody wants the transcript.
+    Dropped,
+}
+
+/// The worker: decode whatever [`Phrases`] asks for, between taking in audio.
+fn transcribe_live(
+    engine: &EngineHandle,
+    params: LiveParams,
+    feed: &Receiver<Feed>,
+    progress: &Sender<Progress>,
+    ending: &Arc<AtomicBool>,
+) -> Result<Transcript, TranscribeError> {
+    let mut phrases = Phrases::new(params);
+    let fed = loop {
+        if let done @ (Fed::Ended | Fed::Dropped) = drain(feed, &mut phrases) {
+            break done;
+        }
+        match phrases.next_job() {
+            Some(job) => {
+                decode(engine, &mut phrases, job, ending)?;
+                report(&phrases, progress);
+            }
+            // Nothing to do until more audio comes.
+            None => match feed.recv() {
+                Ok(Feed::Audio(s)) => phrases.push(&s),
+                Ok(Feed::End) => break Fed::Ended,
+                Err(_) => break Fed::Dropped,
+            },
+        }
+    };
+    if fed == Fed::Ended {
+        finish_answer(engine, feed, &mut phrases)?;
+    }
+    Ok(phrases.settled())
+}
+
+/// Decodes one job while the answer goes on, unless a provisional transcript already covers it.
+fn decode(
+    engine: &EngineHandle,
+    phrases: &mut Phrases,
+    job: Job,
+    ending: &Arc<AtomicBool>,
+) -> Result<(), TranscribeError> {
+    if phrases.reuse_provisional(job) {
+        return Ok(());
+    }
+    let part = &phrases.samples()[job.start..job.end];
+    let offset_ms = samples_to_ms(job.start);
+    // An abandoned decode leaves nothing behind; the end handles the rest.
+    if let Some(t) = engine.transcribe_until(part, offset_ms, ending)? {
+        phrases.apply(job, t);
+    }
+    Ok(())
+}
+
+/// Settles the answer once it has ended: the last audio queued, then the last phrase.
+fn finish_answer(
+    engine: &EngineHandle,
+    feed: &Receiver<Feed>,
+    phrases: &mut Phrases,
+) -> Result<(), TranscribeError> {
+    drain(feed, phrases);
+    if let Some(job) = phrases.end() {
+        let part = &phrases.samples()[job.decode_from..job.end];
+        let t = engine.transcribe(part, samples_to_ms(job.decode_from))?;
+        phrases.apply_last(job, t);
+    }
+    Ok(())
+}
+
+/// Takes in all queued audio and says whether more may come.
+fn drain(feed: &Receiver<Feed>, phrases: &mut Phrases) -> Fed {
+    loop {
+        match feed.try_recv() {
+            Ok(Feed::Audio(s)) => phrases.push(&s),
+            Ok(Feed::End) => return Fed::Ended,
+            Err(TryRecvError::Disconnected) => return Fed::Dropped,
+            Err(TryRecvError::Empty) => return Fed::Open,
+        }
+    }
+}
+
+fn report(phrases: &Phrases, progress: &Sender<Progress>) {
+    let _ = progress.send(Progress {
+        settled: phrases.settled(),
+        pending: phrases.provisional().cloned(),
+    });
+}
+
+#[cfg(test)]
+mod tests;

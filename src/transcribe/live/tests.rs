@@ -1,0 +1,119 @@
+//! Tests of the live transcriber against fake engines on a real engine thread: every stretch is
+//! decoded once and in order, errors and crashes reach `finish`, and the engine thread outlives
+//! an answer that failed, so the next answer is transcribed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::*;
+use crate::audio::ms_to_samples;
+use crate::transcribe::EngineThread;
+use crate::transcribe::Transcriber;
+use crate::transcribe::fakes::{Ticks, answer, engine_thread};
+
+/// An answer with four phrases and pauses between them, after two seconds of silence.
+fn four_phrases() -> Vec<f32> {
+    let mut audio = vec![0.0; ms_to_samples(2_000)];
+    audio.extend(answer(&[
+        (4_000, 900),
+        (9_000, 1_000),
+        (5_000, 800),
+        (3_000, 0),
+    ]));
+    audio
+}
+
+/// Plays `audio` into a live transcriber in 20 ms blocks, as the capture loop does, and finishes.
+fn play(engine: &EngineThread, audio: &[f32]) -> Result<Transcript, TranscribeError> {
+    let live = LiveTranscriber::start(engine.handle(), LiveParams::default());
+    for block in audio.chunks(320) {
+        live.feed(block.to_vec());
+    }
+    live.finish()
+}
+
+/// Checks that `t` covers all of `audio`, each stretch once and in order.
+fn assert_whole(t: &Transcript, audio: &[f32]) {
+    assert!(!t.words.is_empty());
+    // Settled chunks meet exactly; at the last job's seam a word is kept when its middle is
+    // past the seam, so the seam may be off by part of one word either way, never by more.
+    let mut expect_start = 0;
+    for w in &t.words {
+        assert!(
+            w.start_ms.abs_diff(expect_start) < 100,
+            "a word at {} after {expect_start}: {}",
+            w.start_ms,
+            t.text
+        );
+        expect_start = w.end_ms;
+    }
+    assert_eq!(expect_start, samples_to_ms(audio.len()));
+}
+
+#[test]
+fn the_worker_transcribes_every_stretch_once_and_in_order() {
+    let engine = engine_thread(|| Ticks);
+    let audio = four_phrases();
+    assert_whole(&play(&engine, &audio).unwrap(), &audio);
+}
+
+#[test]
+fn an_engine_error_reaches_finish_and_the_engine_stays() {
+    struct Broken;
+    impl Transcriber for Broken {
+        fn transcribe(&mut self, _: &[f32], _: u64) -> Result<Transcript, TranscribeError> {
+            Err(TranscribeError::Engine("boom".into()))
+        }
+    }
+    let engine = engine_thread(|| Broken);
+    for _ in 0..2 {
+        match play(&engine, &answer(&[(2_000, 600)])) {
+            Err(TranscribeError::Engine(why)) => assert_eq!(why, "boom"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// [`Ticks`], except that the first decode of the whole session panics.
+struct CrashesOnce {
+    armed: Arc<AtomicBool>,
+}
+
+impl Transcriber for CrashesOnce {
+    fn transcribe(&mut self, s: &[f32], offset: u64) -> Result<Transcript, TranscribeError> {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            panic!("whisper fell over");
+        }
+        Ticks.transcribe(s, offset)
+    }
+}
+
+#[test]
+fn a_crash_fails_one_answer_and_the_next_answer_is_transcribed() {
+    let armed = Arc::new(AtomicBool::new(true));
+    let shared = Arc::clone(&armed);
+    let engine = engine_thread(move || CrashesOnce {
+        armed: Arc::clone(&shared),
+    });
+    let audio = four_phrases();
+    match play(&engine, &audio) {
+        Err(e @ TranscribeError::Panicked(_)) => {
+            assert!(e.to_string().contains("whisper fell over"), "{e}");
+        }
+        other => panic!("the crash was not reported: {other:?}"),
+    }
+    assert!(!armed.load(Ordering::SeqCst), "the crash happened");
+    // Where the live worker cuts depends on how fast the audio arrives, so the transcript is
+    // checked for covering the answer rather than compared with another run.
+    assert_whole(&play(&engine, &audio).unwrap(), &audio);
+}
+
+#[test]
+fn an_answer_dropped_unfinished_leaves_the_engine_free() {
+    let engine = engine_thread(|| Ticks);
+    let live = LiveTranscriber::start(engine.handle(), LiveParams::default());
+    live.feed(four_phrases());
+    drop(live);
+    let audio = four_phrases();
+    assert_whole(&play(&engine, &audio).unwrap(), &audio);
+}
