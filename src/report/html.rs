@@ -147,18 +147,6 @@ fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
         .map(|t| t * 1000)
         .or(Some(90_000))
         .filter(|_| r.transcript.timed);
-    let rows: Vec<(String, u8, Option<u8>)> = s
-        .dimensions
-        .iter()
-        .filter(|d| d.applies)
-        .map(|d| {
-            let theirs = a
-                .critique
-                .and_then(|c| c.dimensions.iter().find(|v| v.id == d.id))
-                .and_then(|v| v.score);
-            (d.name.clone(), d.level, theirs)
-        })
-        .collect();
     AnswerView {
         label: a.label,
         asked: a.asked,
@@ -182,7 +170,7 @@ fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
         pace_svg: (!s.pace.windows.is_empty()).then(|| pace_chart(r, target_ms)),
         rubric_svg: level_bars(
             "the rubric, local levels (and the interviewer's, thin bars)",
-            &rows,
+            &rubric_rows(a),
         ),
         local: s
             .dimensions
@@ -205,6 +193,23 @@ fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
             .collect(),
         critique: a.critique.map(|c| critique(c, a.disagreements, r)),
     }
+}
+
+/// The rubric chart's rows: each applying dimension's local level and the interviewer's, if any.
+fn rubric_rows(a: &AnswerPage<'_>) -> Vec<(String, u8, Option<u8>)> {
+    a.report
+        .score
+        .dimensions
+        .iter()
+        .filter(|d| d.applies)
+        .map(|d| {
+            let theirs = a
+                .critique
+                .and_then(|c| c.dimensions.iter().find(|v| v.id == d.id))
+                .and_then(|v| v.score);
+            (d.name.clone(), d.level, theirs)
+        })
+        .collect()
 }
 
 /// The transcript cut into pieces, with its marks.
