@@ -6,15 +6,20 @@
 //! time, the rubric as a chart, and the local score beside the interviewer's critique; then the
 //! comparison of a `--versions` drill and the interviewer's summary. A history page charts one
 //! question's progress across attempts.
+//!
+//! The markup lives in the templates (see [`super::templates`]); this module turns the records into
+//! the views they print: numbers formatted, the transcript cut into marked pieces, the charts drawn.
+
+use serde::Serialize;
+use std::time::Duration;
 
 use super::ScoreReport;
-use super::charts::{LineChart, esc, level_bars};
+use super::charts::{LineChart, level_bars};
+use super::templates;
 use crate::interview::critique::{Critique, Disagreement};
 use crate::score::fluency;
 use crate::store::history::History;
 use crate::store::summary::SessionSummary;
-use std::time::Duration;
-
 use crate::units::{clock, mmss};
 
 /// One answer of a session, as the page shows it.
@@ -31,13 +36,85 @@ pub struct AnswerPage<'a> {
     pub disagreements: &'a [Disagreement],
 }
 
-const STYLE: &str = include_str!("report.css");
+/// What `session.html` prints.
+#[derive(Serialize)]
+struct SessionView<'a> {
+    question: &'a str,
+    heading: &'a str,
+    when: String,
+    kind: String,
+    target_secs: Option<u64>,
+    answers: Vec<AnswerView<'a>>,
+    comparison: Option<&'a str>,
+    /// The closing summary's lines, which the page joins with line breaks.
+    closing: Option<Vec<&'a str>>,
+}
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>\n",
-        esc(title)
-    )
+/// One answer, for `answer.html`.
+#[derive(Serialize)]
+struct AnswerView<'a> {
+    label: &'a str,
+    asked: &'a str,
+    overall: u8,
+    content: u8,
+    words: usize,
+    duration: String,
+    rate: String,
+    deductions: Vec<Deduction<'a>>,
+    transcript: Vec<Piece>,
+    pace_svg: Option<String>,
+    rubric_svg: String,
+    local: Vec<Level<'a>>,
+    improvements: Vec<Advice<'a>>,
+    critique: Option<CritiqueView<'a>>,
+}
+
+#[derive(Serialize)]
+struct Deduction<'a> {
+    points: u8,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct Level<'a> {
+    name: &'a str,
+    level: u8,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct Advice<'a> {
+    title: &'a str,
+    advice: &'a str,
+}
+
+/// One piece of the transcript: a word, or a pause, target or timestamp mark. `class` is empty for
+/// a plain word and `title` empty when there is no tooltip.
+#[derive(Serialize)]
+struct Piece {
+    class: &'static str,
+    title: String,
+    text: String,
+}
+
+/// The interviewer's critique, its verdicts named as the rubric names them.
+#[derive(Serialize)]
+struct CritiqueView<'a> {
+    summary: &'a str,
+    disagreements: &'a [Disagreement],
+    verdicts: Vec<VerdictView<'a>>,
+    strengths: &'a [String],
+    improvements: &'a [String],
+    outline: &'a [String],
+    follow_up: &'a str,
+}
+
+#[derive(Serialize)]
+struct VerdictView<'a> {
+    name: &'a str,
+    score: String,
+    comment: &'a str,
+    quotes: &'a [String],
 }
 
 /// The page of a session.
@@ -47,74 +124,81 @@ pub fn session(
     comparison: Option<&str>,
     closing: Option<&str>,
 ) -> String {
-    let mut body = format!(
-        "<header><h1>{}</h1><p class=\"meta\">{} · {} · {} answer(s){}</p></header>",
-        esc(answers.first().map_or(summary.question.as_str(), |a| a
-            .report
-            .score
-            .question_text
-            .as_str())),
-        esc(&crate::units::when(&summary.started)),
-        esc(&format!("{:?}", summary.kind).to_lowercase()),
-        answers.len(),
-        summary
-            .settings
-            .target_secs
-            .map_or(String::new(), |t| format!(" · target {t} s"))
-    );
-    for a in answers {
-        body += &answer(a, summary.settings.target_secs);
-    }
-    if let Some(c) = comparison {
-        body += &format!(
-            "<section class=\"versions\"><h2>The two versions compared</h2><pre>{}</pre></section>",
-            esc(c)
-        );
-    }
-    if let Some(s) = closing {
-        body += &format!(
-            "<section class=\"summary\"><h2>The interviewer's summary</h2><p>{}</p></section>",
-            esc(s).replace('\n', "<br>")
-        );
-    }
-    page(&format!("rehearse · {}", summary.question), &body)
+    let target_secs = summary.settings.target_secs;
+    let view = SessionView {
+        question: &summary.question,
+        heading: answers.first().map_or(summary.question.as_str(), |a| {
+            a.report.score.question_text.as_str()
+        }),
+        when: crate::units::when(&summary.started),
+        kind: format!("{:?}", summary.kind).to_lowercase(),
+        target_secs,
+        answers: answers.iter().map(|a| answer(a, target_secs)).collect(),
+        comparison,
+        closing: closing.map(|s| s.split('\n').collect()),
+    };
+    templates::render("session.html", view)
 }
 
-fn answer(a: &AnswerPage<'_>, target_secs: Option<u64>) -> String {
+fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
     let r = a.report;
     let s = &r.score;
     let target_ms = target_secs
         .map(|t| t * 1000)
         .or(Some(90_000))
         .filter(|_| r.transcript.timed);
-    let mut out = format!(
-        "<section class=\"answer\"><h2>{}</h2><p class=\"asked\">{}</p><div class=\"scores\"><div class=\"big\">{}<small>/100</small></div><div>content {}/100 · {} words · {} · {}</div></div>",
-        esc(a.label),
-        esc(a.asked),
-        s.overall,
-        s.content,
-        r.delivery.words,
-        r.delivery.duration_ms.map_or("untimed".into(), clock),
-        r.delivery
+    AnswerView {
+        label: a.label,
+        asked: a.asked,
+        overall: s.overall,
+        content: s.content,
+        words: r.delivery.words,
+        duration: r.delivery.duration_ms.map_or("untimed".into(), clock),
+        rate: r
+            .delivery
             .speaking_rate_wpm
-            .map_or(String::new(), |w| format!("{w:.0} words/min"))
-    );
-    if !s.deductions.is_empty() {
-        let items: Vec<String> = s
+            .map_or(String::new(), |w| format!("{w:.0} words/min")),
+        deductions: s
             .deductions
             .iter()
-            .map(|d| format!("<li>−{} {}</li>", d.points, esc(&d.reason)))
-            .collect();
-        out += &format!("<ul class=\"deductions\">{}</ul>", items.join(""));
+            .map(|d| Deduction {
+                points: d.points,
+                reason: &d.reason,
+            })
+            .collect(),
+        transcript: transcript(r, target_ms),
+        pace_svg: (!s.pace.windows.is_empty()).then(|| pace_chart(r, target_ms)),
+        rubric_svg: level_bars(
+            "the rubric, local levels (and the interviewer's, thin bars)",
+            &rubric_rows(a),
+        ),
+        local: s
+            .dimensions
+            .iter()
+            .filter(|d| d.applies)
+            .map(|d| Level {
+                name: &d.name,
+                level: d.level,
+                reason: &d.reason,
+            })
+            .collect(),
+        improvements: s
+            .improvements
+            .iter()
+            .take(3)
+            .map(|i| Advice {
+                title: &i.title,
+                advice: &i.advice,
+            })
+            .collect(),
+        critique: a.critique.map(|c| critique(c, a.disagreements, r)),
     }
-    out += "<h3>Transcript</h3><p class=\"legend\"><span class=\"filler\">filler</span> <span class=\"hedge\">hedge</span> <span class=\"evidence\">rubric evidence</span> <span class=\"pause\">long pause</span> <span class=\"target\">target</span></p>";
-    out += &format!("<p class=\"transcript\">{}</p>", transcript(r, target_ms));
-    if !s.pace.windows.is_empty() {
-        out += "<h3>Pace over time</h3>";
-        out += &pace_chart(r, target_ms);
-    }
-    out += "<h3>Rubric</h3>";
-    let rows: Vec<(String, u8, Option<u8>)> = s
+}
+
+/// The rubric chart's rows: each applying dimension's local level and the interviewer's, if any.
+fn rubric_rows(a: &AnswerPage<'_>) -> Vec<(String, u8, Option<u8>)> {
+    a.report
+        .score
         .dimensions
         .iter()
         .filter(|d| d.applies)
@@ -125,17 +209,11 @@ fn answer(a: &AnswerPage<'_>, target_secs: Option<u64>) -> String {
                 .and_then(|v| v.score);
             (d.name.clone(), d.level, theirs)
         })
-        .collect();
-    out += &level_bars(
-        "the rubric, local levels (and the interviewer's, thin bars)",
-        &rows,
-    );
-    out += &side_by_side(a);
-    out + "</section>"
+        .collect()
 }
 
-/// The transcript as HTML with its marks.
-fn transcript(r: &ScoreReport, target_ms: Option<u64>) -> String {
+/// The transcript cut into pieces, with its marks.
+fn transcript(r: &ScoreReport, target_ms: Option<u64>) -> Vec<Piece> {
     let words: Vec<(String, Option<u64>)> = if r.transcript.words.is_empty() {
         r.transcript
             .text
@@ -149,13 +227,50 @@ fn transcript(r: &ScoreReport, target_ms: Option<u64>) -> String {
             .map(|w| (w.text.trim().to_string(), Some(w.start_ms)))
             .collect()
     };
+    let (class, titles) = marks(r, words.len());
+    let pauses = r.delivery.long_pauses.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut next_stamp = 0u64;
+    let mut target_shown = false;
+    let mut pause_i = 0;
+    let mark = |class, text| Piece {
+        class,
+        title: String::new(),
+        text,
+    };
+    for ((text, start), (class, title)) in words.into_iter().zip(class.into_iter().zip(titles)) {
+        if let Some(start) = start {
+            while pause_i < pauses.len() && pauses[pause_i].end_ms <= start {
+                let p = &pauses[pause_i];
+                let secs = (p.end_ms - p.start_ms) as f64 / 1000.0;
+                out.push(mark("pause", format!("⏸ {secs:.1} s")));
+                pause_i += 1;
+            }
+            if !target_shown && target_ms.is_some_and(|t| start >= t) {
+                target_shown = true;
+                let at = clock(target_ms.unwrap_or(0));
+                out.push(mark("target", format!("{at} target")));
+            }
+            if start >= next_stamp {
+                out.push(mark("ts", mmss(Duration::from_millis(start))));
+                next_stamp = start - start % 15_000 + 15_000;
+            }
+        }
+        out.push(Piece { class, title, text });
+    }
+    out
+}
+
+/// Each word's class (filler, hedge, rubric evidence or none) and its tooltip. A filler or hedge
+/// inside a piece of evidence wins the colour, as it always has.
+fn marks(r: &ScoreReport, n: usize) -> (Vec<&'static str>, Vec<String>) {
     let (fillers, hedges) = fluency::spans(&r.transcript);
-    let mut class = vec![""; words.len()];
-    let mut titles = vec![String::new(); words.len()];
+    let mut class = vec![""; n];
+    let mut titles = vec![String::new(); n];
     for d in &r.score.dimensions {
         for q in &d.evidence {
-            let n = q.text.split_whitespace().count().max(1);
-            for i in q.word..(q.word + n).min(words.len()) {
+            let len = q.text.split_whitespace().count().max(1);
+            for i in q.word..(q.word + len).min(n) {
                 class[i] = "evidence";
                 titles[i] = format!("{}: {}", d.name, q.counts_as);
             }
@@ -168,45 +283,7 @@ fn transcript(r: &ScoreReport, target_ms: Option<u64>) -> String {
             }
         }
     }
-    let pauses = r.delivery.long_pauses.clone().unwrap_or_default();
-    let mut out = String::new();
-    let mut next_stamp = 0u64;
-    let mut target_shown = false;
-    let mut pause_i = 0;
-    for (i, (w, start)) in words.iter().enumerate() {
-        if let Some(start) = *start {
-            while pause_i < pauses.len() && pauses[pause_i].end_ms <= start {
-                let p = &pauses[pause_i];
-                out += &format!(
-                    "<span class=\"pause\">⏸ {:.1} s</span> ",
-                    (p.end_ms - p.start_ms) as f64 / 1000.0
-                );
-                pause_i += 1;
-            }
-            if !target_shown && target_ms.is_some_and(|t| start >= t) {
-                target_shown = true;
-                out += &format!(
-                    "<span class=\"target\">{} target</span> ",
-                    clock(target_ms.unwrap_or(0))
-                );
-            }
-            if start >= next_stamp {
-                out += &format!(
-                    "<span class=\"ts\">{}</span> ",
-                    mmss(Duration::from_millis(start))
-                );
-                next_stamp = start - start % 15_000 + 15_000;
-            }
-        }
-        let word = esc(w);
-        out += &match (class[i], titles[i].as_str()) {
-            ("", _) => word,
-            (c, "") => format!("<span class=\"{c}\">{word}</span>"),
-            (c, t) => format!("<span class=\"{c}\" title=\"{}\">{word}</span>", esc(t)),
-        };
-        out.push(' ');
-    }
-    out
+    (class, titles)
 }
 
 fn pace_chart(r: &ScoreReport, target_ms: Option<u64>) -> String {
@@ -243,91 +320,61 @@ fn pace_chart(r: &ScoreReport, target_ms: Option<u64>) -> String {
     .svg()
 }
 
-fn side_by_side(a: &AnswerPage<'_>) -> String {
-    let s = &a.report.score;
-    let mut local = String::from("<h3>Local score</h3><ul>");
-    for d in s.dimensions.iter().filter(|d| d.applies) {
-        local += &format!(
-            "<li><b>{}</b> {}/4 — {}</li>",
-            esc(&d.name),
-            d.level,
-            esc(&d.reason)
-        );
-    }
-    local += "</ul>";
-    if !s.improvements.is_empty() {
-        local += "<h4>Improvements</h4><ol>";
-        for i in s.improvements.iter().take(3) {
-            local += &format!("<li><b>{}</b>: {}</li>", esc(&i.title), esc(&i.advice));
-        }
-        local += "</ol>";
-    }
-    let theirs = match a.critique {
-        None => "<h3>Interviewer</h3><p class=\"none\">No interviewer critique for this answer (none configured, offline, or it failed).</p>".to_string(),
-        Some(c) => {
-            let mut t = format!("<h3>Interviewer</h3><p>{}</p>", esc(&c.summary));
-            if !a.disagreements.is_empty() {
-                t += "<h4>Where the two disagree</h4><ul>";
-                for g in a.disagreements {
-                    t += &format!("<li><b>{}</b>: local {}/4, interviewer {}/4. {}</li>", esc(&g.dimension), g.local, g.interviewer, esc(&g.comment));
-                }
-                t += "</ul>";
-            }
-            t += &critique_html(c, a.report);
-            t
-        }
-    };
-    format!("<div class=\"side\"><div>{local}</div><div>{theirs}</div></div>")
-}
-
-/// The critique's verdicts and advice as HTML.
-fn critique_html(c: &Critique, r: &ScoreReport) -> String {
-    let mut t = String::from("<ul>");
-    for v in &c.dimensions {
-        let name = r
-            .score
-            .dimensions
-            .iter()
-            .find(|d| d.id == v.id)
-            .map_or(v.id.as_str(), |d| d.name.as_str());
-        let score = v
-            .score
-            .map_or("not enough to judge".to_string(), |s| format!("{s}/4"));
-        let quotes: Vec<String> = v.evidence.iter().map(|q| format!("“{}”", esc(q))).collect();
-        t += &format!(
-            "<li><b>{}</b> {score} — {} <i>{}</i></li>",
-            esc(name),
-            esc(&v.comment),
-            quotes.join(" ")
-        );
-    }
-    t += "</ul>";
-    for (title, items) in [
-        ("Strengths", &c.strengths),
-        ("Improvements", &c.improvements),
-        ("A 90-second outline", &c.outline_90s),
-    ] {
-        if !items.is_empty() {
-            let li: Vec<String> = items
+/// The critique as the page shows it: each verdict under the rubric's name for its dimension.
+fn critique<'a>(
+    c: &'a Critique,
+    disagreements: &'a [Disagreement],
+    r: &'a ScoreReport,
+) -> CritiqueView<'a> {
+    let verdicts = c
+        .dimensions
+        .iter()
+        .map(|v| VerdictView {
+            name: r
+                .score
+                .dimensions
                 .iter()
-                .map(|i| format!("<li>{}</li>", esc(i)))
-                .collect();
-            t += &format!("<h4>{title}</h4><ul>{}</ul>", li.concat());
-        }
+                .find(|d| d.id == v.id)
+                .map_or(v.id.as_str(), |d| d.name.as_str()),
+            score: v
+                .score
+                .map_or("not enough to judge".to_string(), |s| format!("{s}/4")),
+            comment: &v.comment,
+            quotes: &v.evidence,
+        })
+        .collect();
+    CritiqueView {
+        summary: &c.summary,
+        disagreements,
+        verdicts,
+        strengths: &c.strengths,
+        improvements: &c.improvements,
+        outline: &c.outline_90s,
+        follow_up: &c.follow_up,
     }
-    if !c.follow_up.is_empty() {
-        t += &format!("<p><b>Follow-up:</b> {}</p>", esc(&c.follow_up));
-    }
-    t
 }
 
-/// The page of a question's history.
-pub fn history(h: &History, question_text: &str) -> String {
-    let mut body = format!(
-        "<header><h1>{}</h1><p class=\"meta\">{} attempt(s) · progress</p></header>",
-        esc(question_text),
-        h.attempts.len()
-    );
+/// What `history.html` prints; the charts are `None` when there is nothing to chart.
+#[derive(Serialize)]
+struct HistoryView<'a> {
+    question: &'a str,
+    heading: &'a str,
+    attempts: usize,
+    overall_svg: Option<String>,
+    dimensions: Vec<Chart<'a>>,
+    pace_svg: Option<String>,
+    fillers_svg: Option<String>,
+    length_svg: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Chart<'a> {
+    name: &'a str,
+    svg: String,
+}
+
+/// A line chart of one series across attempts, from `lo` to `hi`.
+fn attempts_chart(title: &str, series: &[f64], lo: f64, hi: f64, unit: &str) -> String {
     // Attempts are whole numbers; the axis's in-between ticks stay blank.
     let x_label = |x: f64| {
         if (x - x.round()).abs() < 1e-6 {
@@ -336,60 +383,166 @@ pub fn history(h: &History, question_text: &str) -> String {
             String::new()
         }
     };
-    let chart = |title: &str, series: &[f64], lo: f64, hi: f64, unit: &str| {
-        let points: Vec<(f64, f64)> = series
+    let points: Vec<(f64, f64)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as f64, *v))
+        .collect();
+    LineChart {
+        title,
+        points: &points,
+        x_range: (0.0, (series.len().max(2) - 1) as f64),
+        y_range: (lo, hi),
+        band: None,
+        marks: &[],
+        x_label: &x_label,
+        y_unit: unit,
+    }
+    .svg()
+}
+
+/// The page of a question's history.
+pub fn history(h: &History, question_text: &str) -> String {
+    // The fillers and length axes grow to fit the worst attempt.
+    let top = |series: &[f64], floor: f64| series.iter().copied().fold(floor, f64::max).ceil();
+    let view = HistoryView {
+        question: &h.question,
+        heading: question_text,
+        attempts: h.attempts.len(),
+        overall_svg: h
+            .overall
+            .as_ref()
+            .map(|s| attempts_chart("overall score per attempt", &s.series, 0.0, 100.0, "")),
+        dimensions: h
+            .dimensions
             .iter()
-            .enumerate()
-            .map(|(i, v)| (i as f64, *v))
-            .collect();
-        LineChart {
-            title,
-            points: &points,
-            x_range: (0.0, (series.len().max(2) - 1) as f64),
-            y_range: (lo, hi),
-            band: None,
-            marks: &[],
-            x_label: &x_label,
-            y_unit: unit,
+            .map(|(_, name, s)| Chart {
+                name,
+                svg: attempts_chart(name, &s.series, 0.0, 4.0, "/4"),
+            })
+            .collect(),
+        pace_svg: h
+            .pace
+            .as_ref()
+            .map(|s| attempts_chart("words per minute", &s.series, 60.0, 220.0, " wpm")),
+        fillers_svg: h.fillers.as_ref().map(|s| {
+            let hi = top(&s.series, 6.0);
+            attempts_chart("fillers per 100 words", &s.series, 0.0, hi, "")
+        }),
+        length_svg: h.length.as_ref().map(|s| {
+            let hi = top(&s.series, 150.0);
+            attempts_chart("length in seconds", &s.series, 0.0, hi, " s")
+        }),
+    };
+    templates::render("history.html", view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interview::critique::Verdict;
+    use crate::questions::{Bank, FLAGSHIP};
+    use crate::score::{Heard, Scorer, Source, SourceKind, assess};
+    use crate::store::summary::{Kind, UsedSettings};
+    use crate::transcribe::Transcript;
+
+    /// Text that breaks the page unless it is escaped: a tag, both quotes and an ampersand.
+    const HOSTILE: &str = "<script>alert(\"pwned\")</script> & 'it's'";
+
+    fn report(bank: &Bank) -> ScoreReport {
+        let question = bank.get(FLAGSHIP).unwrap();
+        let text = format!("I checked the error rate {HOSTILE} and rolled back the deploy, um.");
+        let heard = Heard {
+            source: Source {
+                path: "answer.txt".into(),
+                kind: SourceKind::Transcript,
+                audio: None,
+            },
+            model: None,
+            transcript: Transcript::from_text(&text),
+            samples: None,
+            notes: Vec::new(),
+        };
+        let mut report = assess(&Scorer::new(question), heard);
+        report.score.question_text = format!("The question {HOSTILE}");
+        report
+    }
+
+    fn critique(id: &str) -> Critique {
+        Critique {
+            summary: format!("Summary {HOSTILE}"),
+            dimensions: vec![Verdict {
+                id: id.into(),
+                score: Some(1),
+                enough_to_judge: true,
+                evidence: vec![format!("quote {HOSTILE}")],
+                comment: format!("Comment {HOSTILE}"),
+            }],
+            strengths: vec![format!("Strength {HOSTILE}")],
+            improvements: vec![format!("Improve {HOSTILE}")],
+            outline_90s: vec![format!("Outline {HOSTILE}")],
+            follow_up: format!("Follow-up {HOSTILE}"),
+            interviewer_notes: String::new(),
         }
-        .svg()
-    };
-    let Some(overall) = &h.overall else {
-        return page("rehearse · history", &(body + "<p>No attempts yet.</p>"));
-    };
-    body += &format!(
-        "<section><h2>Overall score</h2>{}</section>",
-        chart("overall score per attempt", &overall.series, 0.0, 100.0, "")
-    );
-    body += "<section><h2>Rubric dimensions</h2><div class=\"grid2\">";
-    for (_, name, s) in &h.dimensions {
-        body += &format!(
-            "<div><h3>{}</h3>{}</div>",
-            esc(name),
-            chart(name, &s.series, 0.0, 4.0, "/4")
-        );
     }
-    body += "</div></section><section><h2>Delivery</h2><div class=\"grid2\">";
-    if let Some(s) = &h.pace {
-        body += &format!(
-            "<div><h3>Pace</h3>{}</div>",
-            chart("words per minute", &s.series, 60.0, 220.0, " wpm")
+
+    /// Fails unless no hostile text came through raw and at least `places` places show it escaped.
+    fn assert_escaped(page: &str, places: usize) {
+        assert!(
+            !page.contains("<script"),
+            "a script tag came through: {page}"
         );
+        assert!(!page.contains("\"pwned\""), "a quote came through raw");
+        let escaped = "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; 'it's'";
+        assert!(page.matches(escaped).count() >= places, "{page}");
     }
-    if let Some(s) = &h.fillers {
-        let hi = s.series.iter().copied().fold(6.0, f64::max).ceil();
-        body += &format!(
-            "<div><h3>Fillers per 100 words</h3>{}</div>",
-            chart("fillers per 100 words", &s.series, 0.0, hi, "")
-        );
+
+    #[test]
+    fn a_session_page_escapes_everything_user_derived() {
+        let bank = Bank::builtin().unwrap();
+        let report = report(&bank);
+        let first = &report.score.dimensions[0];
+        let critique = critique(&first.id);
+        let disagreements = [Disagreement {
+            dimension: first.name.clone(),
+            local: 3,
+            interviewer: 1,
+            comment: format!("Disagree {HOSTILE}"),
+        }];
+        let summary = SessionSummary {
+            schema: "rehearse.session/1".into(),
+            kind: Kind::Practice,
+            started: "20260101-120000".into(),
+            question: FLAGSHIP.into(),
+            settings: UsedSettings::default(),
+            answers: Vec::new(),
+            complete: true,
+        };
+        let answer = AnswerPage {
+            label: HOSTILE,
+            asked: HOSTILE,
+            report: &report,
+            critique: Some(&critique),
+            disagreements: &disagreements,
+        };
+        let closing = format!("First line {HOSTILE}\nsecond line");
+        let page = session(&summary, &[answer], Some(HOSTILE), Some(&closing));
+        // The heading, label, asked, summary, disagreement, verdict comment and quote, the three
+        // lists, follow-up, comparison and closing summary; the transcript's words are marked one
+        // by one, so they are checked apart.
+        assert_escaped(&page, 13);
+        assert!(page.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; "));
+        assert!(page.contains("“quote &lt;script&gt;"));
+        assert!(page.contains("'it's'<br>second line"));
+        assert!(page.starts_with("<!DOCTYPE html>\n") && page.ends_with("</html>\n"));
     }
-    if let Some(s) = &h.length {
-        let hi = s.series.iter().copied().fold(150.0, f64::max).ceil();
-        body += &format!(
-            "<div><h3>Length (s)</h3>{}</div>",
-            chart("length in seconds", &s.series, 0.0, hi, " s")
-        );
+
+    #[test]
+    fn a_history_page_escapes_the_question() {
+        let bank = Bank::builtin().unwrap();
+        let h = crate::store::history::history(&[], bank.get(FLAGSHIP).unwrap());
+        let page = history(&h, HOSTILE);
+        assert_escaped(&page, 1);
+        assert!(page.contains("<p>No attempts yet.</p>"));
     }
-    body += "</div></section>";
-    page(&format!("rehearse · {} · history", h.question), &body)
 }

@@ -1,8 +1,9 @@
 //! Every rendering of every record: an answer's report ([`text`], [`markdown`], with the score card
 //! in [`card`] and [`card_markdown`]), the interviewer's critique, the `--versions` comparison, a
 //! practice session ([`practice`]), the store's listings and progress ([`history`]) and the HTML
-//! pages ([`html`], [`charts`]). Nothing else in the crate formats a record for people; only the
-//! commands and the terminal view import this module.
+//! pages ([`html`], [`charts`], laid out by the template files in [`templates`]). Nothing else in
+//! the crate formats a record for people; only the commands and the terminal view import this
+//! module.
 //!
 //! Every renderer is a pure function of its record, so the same input prints the same bytes. JSON
 //! is each record's own `Serialize`; its shape is a documented contract, versioned by `schema`.
@@ -16,6 +17,7 @@ pub mod html;
 mod markdown;
 pub mod practice;
 pub mod saved;
+mod templates;
 mod text;
 mod versions;
 
