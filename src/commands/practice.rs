@@ -14,7 +14,7 @@ use crate::score::ModelUsed;
 use crate::screen::{self, PlainScreen, TuiScreen};
 use crate::session::SessionError;
 use crate::session::practice::{self, PracticeOptions, Stage};
-use crate::session::record::{InterviewerInfo, Round};
+use crate::session::record::{InterviewerInfo, Practice, Round};
 use crate::session::view::Screen;
 use crate::settings::Settings;
 use crate::store::history::Attempt;
@@ -66,11 +66,29 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     // now, so stopping it here only frees the model sooner.
     drop(screen);
     drop(engine);
+    outcome(
+        result,
+        settings,
+        previous.as_ref(),
+        question,
+        &mut interviewer,
+    )
+}
+
+/// What is printed, and the error returned, once the session is over: whatever went wrong, the
+/// results that were computed are printed first.
+fn outcome(
+    result: Result<Practice, SessionError>,
+    settings: &Settings,
+    previous: Option<&Attempt>,
+    question: &Question,
+    interviewer: &mut Interviewer,
+) -> Result<String, Error> {
     match result {
         Ok(session) => {
             let mut text = report::practice::session(&session, settings.format);
             if let (Some(before), Some(first), Format::Text) =
-                (&previous, session.rounds.first(), settings.format)
+                (previous, session.rounds.first(), settings.format)
             {
                 text += &since_last(before, first, question);
             }

@@ -273,6 +273,9 @@ impl LlmClient {
         }
     }
 
+    /// One streamed request: send, read the chunks as they come under the read and whole-reply
+    /// timeouts, and map every way it can fail to its sentence. The timeouts and the stream share
+    /// one `select!` loop, which is why this stays one function of about 65 lines.
     async fn chat_inner(
         &self,
         messages: &[Message],

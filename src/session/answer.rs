@@ -94,6 +94,10 @@ const QUIET_DBFS: f32 = -45.0;
 
 /// Records, transcribes and scores one answer. The live transcriber sends its decodes to the
 /// session's engine thread through `engine`, so the engine stays there whatever the answer does.
+///
+/// The steps run in an order that protects the recording (file finished before any transcript is
+/// awaited, failures kept until the answer is scored); they are kept in one function of about 80
+/// lines so that order can be read top to bottom.
 pub fn run(
     spec: &AnswerSpec<'_>,
     source: &mut dyn AudioSource,

@@ -91,7 +91,8 @@ impl WhisperEngine {
     }
 
     /// Decodes one chunk of at most 30 seconds and returns its tokens with absolute times.
-    /// `None` when `stop` was raised while it ran.
+    /// `None` when `stop` was raised while it ran. The whisper.cpp parameters are set in one
+    /// place, in the order the library reads them, which is why this runs to about 60 lines.
     fn decode_chunk(
         &mut self,
         samples: &[f32],

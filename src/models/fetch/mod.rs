@@ -3,17 +3,22 @@
 //! HTTP range request; only once the whole file's SHA-1 matches the published one is it renamed to
 //! `ggml-<name>.bin`, so a model file that exists under its final name is always a complete one.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use reqwest::header::{CONTENT_RANGE, RANGE};
 use reqwest::{Response, StatusCode, Url};
 use sha1::{Digest, Sha1};
 use tokio::fs::{self, File, OpenOptions};
 use tokio::io::{AsyncWriteExt, BufWriter};
+
+mod progress;
+
+use progress::Progress;
+#[cfg(test)]
+use progress::progress_line;
 
 use super::catalog::{self, CatalogEntry};
 
@@ -22,8 +27,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a read may stall; there is no overall timeout, because the large models take minutes.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often a progress line is printed when stderr is not a terminal, so logs stay short.
-const LINE_EVERY: Duration = Duration::from_secs(5);
-const MIB: f64 = 1024.0 * 1024.0;
+pub(crate) const LINE_EVERY: Duration = Duration::from_secs(5);
+pub(crate) const MIB: f64 = 1024.0 * 1024.0;
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -473,121 +478,6 @@ fn disk(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Fet
         path,
         source,
     }
-}
-
-/// Progress on stderr: a bar on a terminal, a plain line every few seconds elsewhere, or nothing.
-struct Progress {
-    name: String,
-    show: Show,
-    bar: Option<ProgressBar>,
-    started: Instant,
-    last: Instant,
-    from: u64,
-    total: Option<u64>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Show {
-    Nothing,
-    Bar,
-    Lines,
-}
-
-impl Progress {
-    fn new(opts: &FetchOptions, name: &str) -> Self {
-        let show = match (opts.progress, std::io::stderr().is_terminal()) {
-            (false, _) => Show::Nothing,
-            (true, true) => Show::Bar,
-            (true, false) => Show::Lines,
-        };
-        let (name, now) = (name.to_string(), Instant::now());
-        let (started, last, from, total, bar) = (now, now, 0, None, None);
-        Progress {
-            name,
-            show,
-            bar,
-            started,
-            last,
-            from,
-            total,
-        }
-    }
-
-    /// A body starts arriving at byte `from` of `total`; the rate and time left count from here.
-    fn start(&mut self, from: u64, total: Option<u64>) {
-        (self.started, self.last) = (Instant::now(), Instant::now());
-        (self.from, self.total) = (from, total);
-        match self.show {
-            Show::Nothing => {}
-            Show::Bar => self.bar = Some(new_bar(&self.name, from, total)),
-            Show::Lines => {
-                let size = total.map_or(String::new(), |n| format!(" ({:.1} MiB)", n as f64 / MIB));
-                eprintln!("fetching {}{size}", self.name);
-            }
-        }
-    }
-
-    fn advance(&mut self, pos: u64) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(pos);
-        } else if self.show == Show::Lines && self.last.elapsed() >= LINE_EVERY {
-            self.last = Instant::now();
-            let elapsed = self.started.elapsed();
-            eprintln!(
-                "{}",
-                progress_line(&self.name, pos, self.from, self.total, elapsed)
-            );
-        }
-    }
-
-    fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-
-    /// A one-off remark, printed above the bar when there is one.
-    fn note(&self, text: &str) {
-        match (&self.bar, self.show) {
-            (_, Show::Nothing) => {}
-            (Some(bar), _) => bar.println(text),
-            (None, _) => eprintln!("{text}"),
-        }
-    }
-}
-
-fn new_bar(name: &str, from: u64, total: Option<u64>) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    let template = if total.is_some() {
-        "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}"
-    } else {
-        "{msg} {spinner} {binary_bytes} {binary_bytes_per_sec}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(name.to_string());
-    bar.set_position(from);
-    bar.reset_eta();
-    bar
-}
-
-/// `tiny.en: 12.0 of 75.0 MiB (16%), 4.1 MiB/s, about 15 s left`, the rate counting only this run.
-fn progress_line(name: &str, pos: u64, from: u64, total: Option<u64>, elapsed: Duration) -> String {
-    let rate = (pos - from) as f64 / elapsed.as_secs_f64().max(0.001);
-    let mut line = format!("{name}: {:.1}", pos as f64 / MIB);
-    if let Some(total) = total.filter(|&t| t > 0) {
-        let left = (total.saturating_sub(pos)) as f64 / rate.max(1.0);
-        let percent = pos * 100 / total;
-        line += &format!(
-            " of {:.1} MiB ({percent}%), {:.1} MiB/s, about {left:.0} s left",
-            total as f64 / MIB,
-            rate / MIB
-        );
-    } else {
-        line += &format!(" MiB, {:.1} MiB/s", rate / MIB);
-    }
-    line
 }
 
 #[cfg(test)]
