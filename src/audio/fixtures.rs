@@ -1,22 +1,11 @@
 //! Signals, WAV writers and fixture-making commands shared by the audio tests.
 
 use std::path::Path;
-use std::process::Command;
 
-/// Runs `program` (found with [`crate::testkit::program`], which fails the test naming it when
-/// it is not installed) with `args` to make a fixture. A fixture that cannot be made (a codec
-/// missing from the tool, say) fails the test with the tool's message: testing less than the
-/// test says would let it pass without checking anything.
+/// Runs `program` to make a fixture (see [`crate::testkit::run`]); the arguments are `OsStr`s so
+/// that paths and flags mix in one list.
 pub(crate) fn make(program: &str, args: &[&std::ffi::OsStr]) {
-    let out = Command::new(crate::testkit::program(program))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} does not run: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::testkit::run(program, args);
 }
 
 /// The next number from a xorshift generator, for test data that is the same every run.

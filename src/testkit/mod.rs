@@ -21,6 +21,22 @@ pub fn program(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("this test needs {name}, which is not on PATH; {GET_IT}"))
 }
 
+/// Runs `program` (found with [`program`]) with `args` to make a fixture, failing the calling test
+/// with the tool's message when it fails: a fixture that cannot be made (a codec missing from the
+/// tool, say) must not let the test pass without checking anything.
+pub fn run<S: AsRef<std::ffi::OsStr>>(name: &str, args: &[S]) {
+    let out = std::process::Command::new(program(name))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} does not run: {e}"));
+    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
+    assert!(
+        out.status.success(),
+        "{name} {shown:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Headless Chromium under any of its names; fails the calling test when none is installed.
 pub fn chromium() -> PathBuf {
     locate::CHROMIUM

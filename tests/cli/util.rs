@@ -110,17 +110,7 @@ pub fn fails_with(out: &Output, needle: &str) -> String {
 }
 
 /// Runs a helper program, failing the test with its stderr when it fails.
-pub fn tool(program: &str, args: &[&str]) {
-    let out = Command::new(rehearse::testkit::program(program))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} does not run: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+pub use rehearse::testkit::run as tool;
 
 /// Converts `input` with sox to 16 kHz mono 16-bit signed samples in `output`, whose ending picks
 /// the container (`.raw` for headerless samples); `effects` follow, such as `["pad", "0.5", "0.8"]`.
