@@ -6,6 +6,9 @@
 //! - `REHEARSE_SPLIT=dev` reports on the tuning part instead, `all` on everything.
 //! - `REHEARSE_QUALITY_DUMP=FILE` writes one JSON line per answer (labels, score, levels, flags),
 //!   for looking into disagreements.
+//! - `REHEARSE_QUALITY_SPOKEN=N` also speaks the first N answers of the split (in id order) with
+//!   espeak-ng at 150 words per minute, scores the recordings with `rehearse score` (the installed
+//!   Whisper model) and reports how the score moved from text to speech.
 //! - `REHEARSE_QUESTIONS=DIR` scores against the question files in DIR (replacing the built-in
 //!   questions of the same id), to try rubric changes without rebuilding.
 //!
@@ -16,7 +19,8 @@
 //!   labelled absent should score 0. A story-only dimension counts only for answers that tell a
 //!   story.
 //! - Mistakes flagged: of the labelled mistakes, how many the scorer flagged. False flags: of the
-//!   answers, how many were flagged with a mistake their label does not list.
+//!   (answer, mistake) pairs the labels leave out, how many the scorer flagged ("false"); and of
+//!   the answers, how many carry at least one flag their label does not list ("answers").
 //! - Median score per label, for short (under 150 words) and long answers.
 
 use std::collections::{BTreeMap, HashSet};
@@ -24,7 +28,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use rehearse::questions::{Applies, Bank};
-use rehearse::score::{Scorer, ScoreCard, measure};
+use rehearse::score::{ScoreCard, Scorer, measure};
 use rehearse::transcribe::Transcript;
 use serde::Deserialize;
 
@@ -73,7 +77,10 @@ fn main() {
     let bank = match Bank::load(user_dir.as_deref()) {
         Ok(bank) => bank,
         Err(e) => {
-            eprintln!("the question bank does not load: {e}: {:?}", std::error::Error::source(&e));
+            eprintln!(
+                "the question bank does not load: {e}: {:?}",
+                std::error::Error::source(&e)
+            );
             std::process::exit(2);
         }
     };
@@ -106,6 +113,62 @@ fn main() {
         dump(&scored, Path::new(&path));
     }
     println!("{}", report(&bank, &scored, &split));
+    if let Some(n) = std::env::var("REHEARSE_QUALITY_SPOKEN")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        spoken(&scored, n);
+    }
+}
+
+/// Speaks the first `n` answers (by id), scores the recordings, and prints the change per answer
+/// and its median and mean.
+fn spoken(scored: &[Scored], n: usize) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut picked: Vec<&Scored> = scored.iter().collect();
+    picked.sort_by(|a, b| a.answer.id.cmp(&b.answer.id));
+    let mut changes = Vec::new();
+    println!("text to speech (espeak-ng, 150 wpm; Whisper through `rehearse score`):");
+    for s in picked.into_iter().take(n) {
+        let wav = dir.path().join(format!("{}.wav", s.answer.id));
+        let spoke = std::process::Command::new("espeak-ng")
+            .args(["-s", "150", "-w"])
+            .arg(&wav)
+            .arg(&s.answer.text)
+            .status()
+            .expect("espeak-ng runs (scripts/bootstrap installs it)");
+        assert!(spoke.success(), "espeak-ng failed on {}", s.answer.id);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+            .args(["score", "--no-save", "-q", "-f", "json", "--question"])
+            .arg(&s.answer.question)
+            .arg(&wav)
+            .output()
+            .expect("rehearse runs");
+        assert!(
+            out.status.success(),
+            "rehearse score failed on {}: {}",
+            s.answer.id,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("rehearse prints JSON");
+        let heard = report["score"]["overall"]
+            .as_f64()
+            .expect("an overall score");
+        let change = heard - f64::from(s.card.overall);
+        println!(
+            "  {:<34} text {:>3}  speech {:>3}  change {:>+4}",
+            s.answer.id, s.card.overall, heard, change
+        );
+        changes.push(change);
+    }
+    let mean = changes.iter().sum::<f64>() / changes.len().max(1) as f64;
+    println!(
+        "  {} answers: median change {:+.1}, mean change {:+.1}",
+        changes.len(),
+        median(&changes),
+        mean
+    );
 }
 
 /// The whole report, as printed.
@@ -118,8 +181,8 @@ fn report(bank: &Bank, scored: &[Scored], split: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<26} {:>4} {:>6} {:>9} {:>9} {:>8} {:>6}",
-        "question", "n", "AUC", "Spearman", "presence", "flagged", "false"
+        "{:<26} {:>4} {:>6} {:>9} {:>9} {:>8} {:>6} {:>8}",
+        "question", "n", "AUC", "Spearman", "presence", "flagged", "false", "answers"
     );
     let mut questions: Vec<&str> = scored.iter().map(|s| s.answer.question.as_str()).collect();
     questions.sort();
@@ -134,7 +197,10 @@ fn report(bank: &Bank, scored: &[Scored], split: &str) -> String {
     for (dim, (agree, n)) in per_dimension(&all, bank) {
         let _ = writeln!(out, "  {dim:<16} {:>5.1} %  (n={n})", pct(agree, n));
     }
-    let _ = writeln!(out, "\nmistakes (all questions): flagged / labelled, false flags");
+    let _ = writeln!(
+        out,
+        "\nmistakes (all questions): flagged / labelled, false flags"
+    );
     for (id, (hit, labelled, false_flags)) in per_mistake(&all) {
         let _ = writeln!(
             out,
@@ -182,7 +248,10 @@ fn report(bank: &Bank, scored: &[Scored], split: &str) -> String {
 fn row(out: &mut String, name: &str, group: &[&Scored], bank: &Bank) {
     let scores: Vec<f64> = group.iter().map(|s| f64::from(s.card.overall)).collect();
     let strong: Vec<bool> = group.iter().map(|s| s.answer.overall == "strong").collect();
-    let ranks: Vec<f64> = group.iter().map(|s| label_rank(&s.answer.overall)).collect();
+    let ranks: Vec<f64> = group
+        .iter()
+        .map(|s| label_rank(&s.answer.overall))
+        .collect();
     let (agree, n) = per_dimension(group, bank)
         .values()
         .fold((0, 0), |(a, m), &(x, y)| (a + x, m + y));
@@ -192,16 +261,24 @@ fn row(out: &mut String, name: &str, group: &[&Scored], bank: &Bank) {
         labelled += l;
         false_flags += f;
     }
-    let _ = false_flags;
     let answers_false = group.iter().filter(|s| falsely_flagged(s)).count();
+    let pairs: usize = group
+        .iter()
+        .map(|s| {
+            let q = bank.get(&s.answer.question).expect("the question exists");
+            q.anti_patterns.len()
+        })
+        .sum::<usize>()
+        - labelled;
     let _ = writeln!(
         out,
-        "{name:<26} {:>4} {:>6.3} {:>9.3} {:>8.1}% {:>7.1}% {:>5.1}%",
+        "{name:<26} {:>4} {:>6.3} {:>9.3} {:>8.1}% {:>7.1}% {:>5.1}% {:>7.1}%",
         group.len(),
         auc(&scores, &strong),
         spearman(&scores, &ranks),
         pct(agree, n),
         pct(hit, labelled),
+        pct(false_flags, pairs),
         pct(answers_false, group.len()),
     );
 }

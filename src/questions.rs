@@ -18,6 +18,9 @@ pub const FLAGSHIP: &str = "debug-production-issue";
 /// The most words a rubric phrase may have once normalised ([`crate::text`]): longer phrases would
 /// rarely be said word for word.
 pub const MAX_PHRASE_TOKENS: usize = 8;
+/// How far, in words either side and within its sentence, a phrase's `near` and `not_near`
+/// context is looked for.
+pub const CONTEXT_WORDS: usize = 8;
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
@@ -139,6 +142,13 @@ pub struct Evidence {
     /// What Whisper tends to write instead ("cash" for "cache").
     #[serde(default)]
     pub misheard: Vec<String>,
+    /// When set, a phrase counts only with one of these said near it (see [`CONTEXT_WORDS`]).
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// A phrase with one of these said near it means something else and does not count: "tests"
+    /// near "regression" is prevention, not testing a hypothesis.
+    #[serde(default)]
+    pub not_near: Vec<String>,
 }
 
 /// A scored aspect of the answer.
@@ -200,6 +210,16 @@ pub struct AntiPattern {
     /// Also triggered when the hurt dimension's evidence is only these items ("only logs").
     #[serde(default)]
     pub only: Vec<String>,
+    /// Also shown when none of these items of the hurt dimension is heard ("stops at the fix":
+    /// no follow-up of any kind).
+    #[serde(default)]
+    pub missing: Vec<String>,
+    /// When set, a phrase shows the mistake only with one of these said near it.
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// A phrase with one of these said near it does not show the mistake.
+    #[serde(default)]
+    pub not_near: Vec<String>,
     /// What to do instead, in one sentence.
     pub advice: String,
 }

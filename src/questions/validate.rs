@@ -110,20 +110,25 @@ impl Question {
         check_penalty(rule.penalty)
     }
 
-    /// An anti-pattern: a defined dimension, something to trigger on, known `only` items.
+    /// An anti-pattern: a defined dimension, something to trigger on, known `only` and `missing`
+    /// items.
     fn check_anti_pattern(&self, a: &AntiPattern) -> Result<(), Problem> {
         let dim = self.known(&a.hurts).map_err(|p| ("hurts".to_string(), p))?;
-        if a.phrases.is_empty() && a.only.is_empty() {
+        if a.phrases.is_empty() && a.only.is_empty() && a.missing.is_empty() {
             return Err((
                 "phrases".into(),
-                "is empty and so is `only`; give one of them".into(),
+                "is empty and so are `only` and `missing`; give one of them".into(),
             ));
         }
         check_phrases(&a.phrases).map_err(|(i, p)| (format!("phrases[{i}]"), p))?;
-        for (i, item) in a.only.iter().enumerate() {
+        check_phrases(&a.near).map_err(|(i, p)| (format!("near[{i}]"), p))?;
+        check_phrases(&a.not_near).map_err(|(i, p)| (format!("not_near[{i}]"), p))?;
+        let only = a.only.iter().enumerate().map(|(i, item)| ("only", i, item));
+        let missing = a.missing.iter().enumerate().map(|(i, m)| ("missing", i, m));
+        for (key, i, item) in only.chain(missing) {
             if !dim.evidence.iter().any(|e| &e.id == item) {
                 return Err((
-                    format!("only[{i}]"),
+                    format!("{key}[{i}]"),
                     format!("names no evidence {item:?} of dimension {:?}", dim.id),
                 ));
             }
@@ -182,7 +187,9 @@ fn check_evidence(e: &Evidence, earlier: &[Evidence]) -> Result<(), Problem> {
         return Err(("phrases".into(), "is empty".into()));
     }
     check_phrases(&e.phrases).map_err(|(j, p)| (format!("phrases[{j}]"), p))?;
-    check_phrases(&e.misheard).map_err(|(j, p)| (format!("misheard[{j}]"), p))
+    check_phrases(&e.misheard).map_err(|(j, p)| (format!("misheard[{j}]"), p))?;
+    check_phrases(&e.near).map_err(|(j, p)| (format!("near[{j}]"), p))?;
+    check_phrases(&e.not_near).map_err(|(j, p)| (format!("not_near[{j}]"), p))
 }
 
 /// Every phrase has between one and [`MAX_PHRASE_TOKENS`] words once normalised.

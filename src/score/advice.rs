@@ -5,14 +5,16 @@
 //! remembers), then everything else by the overall points it would win back; ties fall back to a
 //! fixed order so the list is the same on every run.
 
-use super::card::{Deduction, DeductionKind, Improvement, ScoreCard, VersionItem, Versions};
+use super::card::{
+    Deduction, DeductionKind, Improvement, ScoreCard, VersionItem, Versions, level_worth,
+};
 use super::fluency::{self, FILLERS_AMBER_PER_100, round1};
 use super::pace::{Band, Verdict};
 use super::rubric::{DimensionScore, list};
 use crate::questions::Question;
 
-/// Overall points one level of a dimension with `weight` is worth.
-fn level_points(card: &ScoreCard, weight: f64) -> f64 {
+/// Overall points a dimension with `weight` gains by going from level `from` to level `to`.
+fn level_points(card: &ScoreCard, weight: f64, from: u8, to: u8) -> f64 {
     let total: f64 = card
         .dimensions
         .iter()
@@ -20,7 +22,7 @@ fn level_points(card: &ScoreCard, weight: f64) -> f64 {
         .map(|d| d.weight)
         .sum();
     if total > 0.0 {
-        weight / (4.0 * total) * 100.0
+        weight / total * (level_worth(to) - level_worth(from)).max(0.0) * 100.0
     } else {
         0.0
     }
@@ -57,13 +59,14 @@ fn improvement(title: &str, advice: String, points: f64) -> Improvement {
 
 /// The anti-patterns shown and the ordering rules broken, each worth the levels it cost.
 fn red_flags(q: &Question, card: &ScoreCard) -> Vec<Improvement> {
+    // A red flag is worth the levels it costs, counted up from where the dimension stands.
     let worth = |id: &str, levels: u8| {
-        let weight = card
-            .dimensions
+        card.dimensions
             .iter()
             .find(|d| d.id == id)
-            .map_or(0.0, |d| d.weight);
-        level_points(card, weight) * f64::from(levels)
+            .map_or(0.0, |d| {
+                level_points(card, d.weight, d.level, d.level.saturating_add(levels))
+            })
     };
     let mut out: Vec<Improvement> = card
         .mistakes
@@ -103,11 +106,7 @@ fn gaps(q: &Question, card: &ScoreCard) -> Vec<Improvement> {
         .map(|(d, dim)| {
             let missing: Vec<&str> = d.missing.iter().take(3).map(String::as_str).collect();
             let advice = format!("{} Not heard: {}.", dim.advice, list(&missing));
-            improvement(
-                &d.name,
-                advice,
-                level_points(card, d.weight) * f64::from(4 - d.covered),
-            )
+            improvement(&d.name, advice, level_points(card, d.weight, d.covered, 4))
         })
         .collect()
 }

@@ -1,8 +1,8 @@
 //! The score card: everything `rehearse score` reports about one answer, and [`score`], the pure
 //! function that fills it in.
 //!
-//! The overall score is content first: the weighted mean of the applicable dimensions' levels, as a
-//! percentage, so covering the rubric is what moves it. Delivery and length then take off a few
+//! The overall score is content first: the weighted mean worth of the applicable dimensions' levels
+//! ([`LEVEL_WORTH`]), as a percentage, so covering the rubric is what moves it. Delivery and length then take off a few
 //! named points each (rambling, too many fillers, pace out of the band), never more than a content
 //! gap would cost. Improvements put red flags first (an anti-pattern or a broken ordering rule is
 //! what an interviewer remembers), then rank by the points each would win back, so the first three
@@ -43,6 +43,12 @@ pub const RUSHING_POINTS: u8 = 2;
 /// Our calibration answers carry 10 to 17 per 100 words; 30 leaves a wide margin for dense but
 /// real speech, and a bare keyword list runs at 60 or more.
 pub const KEYWORD_ITEMS_MAX_PER_100: f64 = 30.0;
+/// What each level of a dimension is worth, as a share of the dimension's weight. The first level
+/// is worth the most: an interviewer hears an element covered when it is said once, clearly, and
+/// more detail adds less each time. So a concise answer that touches every element of the
+/// framework once scores as a good answer, and length is judged by its own deduction, not by
+/// how many items were packed in.
+pub const LEVEL_WORTH: [f64; 5] = [0.0, 0.55, 0.75, 0.9, 1.0];
 /// Improvements the report puts first.
 pub const TOP_IMPROVEMENTS: usize = 3;
 
@@ -192,7 +198,8 @@ fn card(scorer: &Scorer<'_>, transcript: &Transcript, delivery: &Delivery) -> Sc
     card
 }
 
-/// The weighted mean level of the applicable dimensions, as a percentage.
+/// The weighted mean worth of the applicable dimensions' levels (see [`LEVEL_WORTH`]), as a
+/// percentage.
 fn content(dims: &[DimensionScore]) -> u8 {
     let total: f64 = dims.iter().filter(|d| d.applies).map(|d| d.weight).sum();
     if total <= 0.0 {
@@ -201,9 +208,14 @@ fn content(dims: &[DimensionScore]) -> u8 {
     let got: f64 = dims
         .iter()
         .filter(|d| d.applies)
-        .map(|d| d.weight * f64::from(d.level))
+        .map(|d| d.weight * level_worth(d.level))
         .sum();
-    (got / (4.0 * total) * 100.0).round().clamp(0.0, 100.0) as u8
+    (got / total * 100.0).round().clamp(0.0, 100.0) as u8
+}
+
+/// What a dimension's level is worth, 0 to 1.
+pub fn level_worth(level: u8) -> f64 {
+    LEVEL_WORTH[usize::from(level.min(4))]
 }
 
 /// The points a keyword list loses: its content is scaled down to what
@@ -348,6 +360,7 @@ mod tests {
             .map(|i| Quote {
                 counts_as: format!("item {i}"),
                 text: String::new(),
+                matched: String::new(),
                 word: i,
                 at_ms: None,
             })

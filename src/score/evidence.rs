@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::Modality;
+use super::senses::Senses;
 use super::spoken::Spoken;
 use crate::text::{Break, Token};
 
@@ -25,6 +26,9 @@ pub struct Quote {
     pub counts_as: String,
     /// The words, as transcribed, with a little context.
     pub text: String,
+    /// The words that matched, as transcribed: always inside `text`.
+    #[serde(default)]
+    pub matched: String,
     /// Index of the first matched word in the transcript.
     pub word: usize,
     /// When the match starts, in ms, for a timed transcript.
@@ -34,16 +38,22 @@ pub struct Quote {
 /// The evidence chosen for one dimension: per item, its hit if heard.
 pub type Chosen = Vec<Option<Hit>>;
 
+/// An evidence item or an anti-pattern in matching form: its phrases and the context they need.
+#[derive(Debug, Clone, Default)]
+pub struct Item {
+    /// The phrases, misheard spellings included.
+    pub phrases: Vec<Phrase>,
+    /// The words that must, or must not, be near a phrase for it to count.
+    pub senses: Senses,
+}
+
 /// For each evidence item, its earliest hit that is not negated and does not overlap words
 /// already counted for an earlier item of the same dimension, nor the `blocked` spans (the clauses
 /// where a mistake against this dimension was said: in "push a patch straight to production" the
 /// patch is no credit). Exact matches are preferred; an item with none gets the fuzzy ones. A hit
 /// inside a longer hit of another item belongs to that one: "stack traces" is a log, not a trace.
-pub fn choose(index: &Index, items: &[Vec<Phrase>], blocked: &[(usize, usize)]) -> Chosen {
-    let all: Vec<Vec<Hit>> = items
-        .iter()
-        .map(|phrases| item_hits(index, phrases))
-        .collect();
+pub fn choose(index: &Index, items: &[Item], blocked: &[(usize, usize)]) -> Chosen {
+    let all: Vec<Vec<Hit>> = items.iter().map(|item| item_hits(index, item)).collect();
     let spans = Spans::new(&all);
     let mut claimed: Vec<(usize, usize)> = blocked.to_vec();
     let mut out = Vec::with_capacity(items.len());
@@ -74,13 +84,19 @@ pub fn clause(tokens: &[Token], first: usize, last: usize) -> (usize, usize) {
     (start, end.saturating_sub(1).max(last))
 }
 
-/// An item's usable hits in text order: exact ones, or fuzzy ones when there are none.
-fn item_hits(index: &Index, phrases: &[Phrase]) -> Vec<Hit> {
+/// An item's usable hits in text order: exact ones, or fuzzy ones when there are none, in the
+/// sense the item's context rules allow.
+fn item_hits(index: &Index, item: &Item) -> Vec<Hit> {
+    let phrases = &item.phrases;
     let mut hits: Vec<Hit> = phrases.iter().flat_map(|p| index.find(p)).collect();
     if hits.is_empty() {
         hits = phrases.iter().flat_map(|p| index.find_fuzzy(p)).collect();
     }
     hits.retain(|h| h.modality != Modality::Negated);
+    if !hits.is_empty() {
+        let context = item.senses.context(index);
+        hits.retain(|h| context.fits(index, h));
+    }
     hits.sort_by_key(|h| (h.first, h.last));
     hits
 }
@@ -136,12 +152,11 @@ pub fn quote(spoken: &Spoken, hit: &Hit, counts_as: &str) -> Quote {
     while to + 1 < words.len() && to - last < QUOTE_WORDS_AFTER && !ends_sentence(words[to]) {
         to += 1;
     }
-    let text = words[from..=to].join(" ");
+    let bare = |s: String| s.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
     Quote {
         counts_as: counts_as.to_string(),
-        text: text
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_string(),
+        text: bare(words[from..=to].join(" ")),
+        matched: bare(words[first..=last.max(first)].join(" ")),
         word: first,
         at_ms: spoken.start_ms(first),
     }

@@ -19,6 +19,7 @@ pub mod matcher;
 pub mod modality;
 pub mod pace;
 pub mod rubric;
+pub mod senses;
 pub mod spoken;
 pub mod story;
 

@@ -20,7 +20,7 @@ const NEGATORS: [&str; 15] = [
     "avoid", "avoided", "avoiding", "avoids", "refused",
 ];
 /// Words that put what follows them into a hypothetical or precondition.
-const CONDITIONALS: [&str; 8] = [
+const CONDITIONALS: [&str; 9] = [
     "if",
     "unless",
     "whether",
@@ -29,6 +29,7 @@ const CONDITIONALS: [&str; 8] = [
     "imagine",
     "otherwise",
     "tempting",
+    "tempted",
 ];
 /// Words that open a new clause, which ends the reach of a negation or condition before them.
 const CLAUSE_WORDS: [&str; 13] = [
@@ -76,7 +77,7 @@ pub fn modality(tokens: &[Token], first: usize, negation_window: usize) -> Modal
 }
 
 /// Whether token `j` negates what follows: "not only", "no matter" and "all or nothing" do not,
-/// "rather than" does.
+/// "rather than" does, and so does the "than" of "I'd rather wait longer than roll back".
 fn is_negator(tokens: &[Token], j: usize) -> bool {
     let next = tokens.get(j + 1).map(|t| t.text.as_str());
     let prev = j.checked_sub(1).map(|p| tokens[p].text.as_str());
@@ -85,8 +86,26 @@ fn is_negator(tokens: &[Token], j: usize) -> bool {
         "no" => !matches!(next, Some("matter" | "doubt")),
         "nothing" => prev != Some("or"),
         "rather" => next == Some("than"),
+        "than" => prefers(tokens, j),
         w => NEGATORS.contains(&w),
     }
+}
+
+/// Whether the "than" at `j` closes a preference ("rather ... than", "sooner ... than") begun
+/// earlier in its clause.
+fn prefers(tokens: &[Token], j: usize) -> bool {
+    for back in 1..=CONDITION_WINDOW {
+        let Some(k) = j.checked_sub(back) else {
+            return false;
+        };
+        if tokens[k + 1].brk != Break::None {
+            return false;
+        }
+        if matches!(tokens[k].text.as_str(), "rather" | "sooner") {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -130,6 +149,18 @@ mod tests {
             Asserted
         );
         assert_eq!(said("not only logs but metrics", "logs"), Asserted);
+        assert_eq!(
+            said(
+                "I'd rather stay down a bit longer than roll back",
+                "roll back"
+            ),
+            Negated
+        );
+        assert_eq!(said("it is faster than a roll back", "roll back"), Asserted);
+        assert_eq!(
+            said("I was tempted to restart everything", "restart everything"),
+            Conditional
+        );
         assert_eq!(
             said("no alert fired, the logs were clean", "logs"),
             Asserted

@@ -12,9 +12,10 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::evidence::Quote;
-use super::evidence::{Chosen, choose, clause, quote};
+use super::evidence::{Chosen, Item, choose, clause, quote};
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::{CONDITION_WINDOW, Modality, modality};
+use super::senses::Senses;
 use super::spoken::Spoken;
 use super::story::{self, STORY_MARKERS};
 use crate::questions::{Applies, Dimension, Kind, Question};
@@ -45,8 +46,8 @@ impl<'q> Scorer<'q> {
 /// A question's phrases in matching form.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Prepared {
-    evidence: Vec<Vec<Vec<Phrase>>>,
-    anti: Vec<Vec<Phrase>>,
+    evidence: Vec<Vec<Item>>,
+    anti: Vec<Item>,
     story: Vec<Phrase>,
     max_key_len: usize,
 }
@@ -58,30 +59,34 @@ impl Prepared {
         let compile = |list: &mut dyn Iterator<Item = &String>| {
             list.filter_map(|p| Phrase::new(p)).collect::<Vec<_>>()
         };
-        let evidence: Vec<Vec<Vec<Phrase>>> = q
+        let evidence: Vec<Vec<Item>> = q
             .dimensions
             .iter()
             .map(|d| {
                 d.evidence
                     .iter()
-                    .map(|e| compile(&mut e.phrases.iter().chain(&e.misheard)))
+                    .map(|e| Item {
+                        phrases: compile(&mut e.phrases.iter().chain(&e.misheard)),
+                        senses: Senses::new(&e.near, &e.not_near),
+                    })
                     .collect()
             })
             .collect();
-        let anti: Vec<Vec<Phrase>> = q
+        let anti: Vec<Item> = q
             .anti_patterns
             .iter()
-            .map(|a| compile(&mut a.phrases.iter()))
+            .map(|a| Item {
+                phrases: compile(&mut a.phrases.iter()),
+                senses: Senses::new(&a.near, &a.not_near),
+            })
             .collect();
         let story: Vec<Phrase> = STORY_MARKERS
             .iter()
             .filter_map(|p| Phrase::new(p))
             .collect();
-        let all = evidence
-            .iter()
-            .flatten()
-            .flatten()
-            .chain(anti.iter().flatten())
+        let items = evidence.iter().flatten().chain(&anti);
+        let all = items
+            .flat_map(|i| i.phrases.iter().chain(i.senses.phrases()))
             .chain(&story);
         let max_key_len = all.map(|p| p.key.len()).max().unwrap_or(0);
         Prepared {
@@ -260,12 +265,17 @@ fn dimension_score(
 /// clears the speaker, so the whole clause is the negation window here.
 fn said_mistakes(prepared: &Prepared, index: &Index) -> Vec<Vec<Hit>> {
     let plain = |h: &Hit| modality(index.tokens(), h.first, CONDITION_WINDOW) == Modality::Asserted;
-    let said = |phrases: &Vec<Phrase>| {
-        let mut hits: Vec<Hit> = phrases
+    let said = |item: &Item| {
+        let mut hits: Vec<Hit> = item
+            .phrases
             .iter()
             .flat_map(|p| index.find(p))
             .filter(plain)
             .collect();
+        if !hits.is_empty() {
+            let context = item.senses.context(index);
+            hits.retain(|h| context.fits(index, h));
+        }
         hits.sort_by_key(|h| (h.first, h.last));
         hits
     };
@@ -284,8 +294,8 @@ fn blocked_clauses(q: &Question, index: &Index, said: &[Vec<Hit>]) -> Vec<Vec<(u
 }
 
 /// The anti-patterns shown, adding their losses to the dimensions they hurt. A mistake is shown
-/// by a phrase said plainly, or (for `only` rules) by the hurt dimension's evidence being nothing
-/// but the listed items.
+/// by a phrase said plainly, by the hurt dimension's evidence lacking every `missing` item, or
+/// (for `only` rules) by that evidence being nothing but the listed items.
 fn mistakes(
     q: &Question,
     said: &[Vec<Hit>],
@@ -299,7 +309,10 @@ fn mistakes(
             continue;
         };
         let first = hits.first();
-        if first.is_none() && !only_these(&a.only, &q.dimensions[dim], &chosen[dim]) {
+        let d = &q.dimensions[dim];
+        let shown_by_gap =
+            only_these(&a.only, d, &chosen[dim]) || none_of(&a.missing, d, &chosen[dim]);
+        if first.is_none() && !shown_by_gap {
             continue;
         }
         losses[dim].push(Loss {
@@ -316,6 +329,15 @@ fn mistakes(
         });
     }
     out
+}
+
+/// Whether `missing` names items of `d` and none of them was heard.
+fn none_of(missing: &[String], d: &Dimension, hits: &Chosen) -> bool {
+    !missing.is_empty()
+        && d.evidence
+            .iter()
+            .zip(hits)
+            .all(|(e, h)| h.is_none() || !missing.contains(&e.id))
 }
 
 /// Whether the evidence heard for `d` is something, and nothing but the items in `only`.

@@ -145,7 +145,9 @@ pub fn join_numbers(tokens: Vec<Token>) -> Vec<Token> {
 /// A light suffix-stripping stem: plurals, `-ed`, `-ing`, `-ly`, `-tion`, `-ment` and a final `e`
 /// go, and a doubled final consonant left behind is undoubled. "rolled", "rolling" and "rolls" all
 /// become "roll"; "mitigation" and "mitigate" both become "mitigat". Words that are not plain ASCII
-/// letters are returned unchanged.
+/// letters are returned unchanged. A word whose stem would be one of the [`RESERVED_STEMS`] that
+/// contractions spell out ("notes" would be "not") gets a stem of its own, so "won't" never
+/// matches "notes".
 pub fn stem(word: &str) -> String {
     if word.len() <= 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return word.to_string();
@@ -158,8 +160,15 @@ pub fn stem(word: &str) -> String {
             s.truncate(s.len() - cut);
         }
     }
+    if RESERVED_STEMS.contains(&s.as_str()) && s != word {
+        s.push('e');
+    }
     s
 }
+
+/// Stems only the word itself may have: the words contractions spell out, which other words must
+/// never match by stemming down to them.
+pub const RESERVED_STEMS: [&str; 2] = ["not", "will"];
 
 /// Removes a plural `-s`, `-es` or `-ies`.
 fn strip_plural(s: &mut String) {
@@ -211,6 +220,16 @@ mod tests {
             .into_iter()
             .map(|t| t.text)
             .collect()
+    }
+
+    #[test]
+    fn words_never_stem_to_what_contractions_spell_out() {
+        for w in ["note", "notes", "noted", "noting"] {
+            assert_eq!(stem(w), "note", "{w}");
+        }
+        assert_eq!(stem("willing"), "wille");
+        assert_eq!(stem("will"), "will");
+        assert_eq!(stem("not"), "not");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use rehearse::transcribe::{Transcript, Word};
 // The parts live beside this file in `tests/scorer/`, which Cargo builds as one test binary.
 mod bank;
 mod properties;
+mod quotes;
 mod speech;
 
 /// The built-in flagship question, parsed and prepared once for all tests.

@@ -3,7 +3,7 @@
 
 use crate::{card_for, dim, fixture, flagship, flagship_card, level, mistakes, timed};
 use rehearse::report::render_text;
-use rehearse::score::measure;
+use rehearse::score::{ScoreCard, measure};
 
 use crate::score;
 use rehearse::transcribe::Transcript;
@@ -67,12 +67,12 @@ fn denied_and_hypothetical_mistakes_are_not_held_against_the_speaker() {
         "I did not do it by myself; the on-call engineer and I paired.",
     ] {
         let card = card_for(q, text);
-        assert!(card.mistakes.is_empty(), "{text}: {:?}", mistakes(&card));
+        assert!(said(&card).is_empty(), "{text}: {:?}", said(&card));
     }
     let card = card_for(q, "Honestly, I just restarted everything and it came back.");
-    assert_eq!(mistakes(&card), ["reckless-fix"]);
+    assert_eq!(said(&card), ["reckless-fix"]);
     let card = card_for(q, "Then we pushed a patch straight to production.");
-    assert_eq!(mistakes(&card), ["reckless-fix"]);
+    assert_eq!(said(&card), ["reckless-fix"]);
     assert!(
         dim(&card, "fix").evidence.is_empty(),
         "a reckless patch earns no credit"
@@ -181,4 +181,14 @@ fn timed_answers_get_pace_fluency_and_quotes_with_times() {
             .all(|q| q.at_ms.is_some())
     );
     assert!(render_text(&card).contains("Pace per 15 s"));
+}
+
+/// The mistakes shown by words said (one-line answers also lack a follow-up, which shows by what
+/// is missing; that is not under test here).
+fn said(card: &ScoreCard) -> Vec<&str> {
+    card.mistakes
+        .iter()
+        .filter(|m| m.quote.is_some())
+        .map(|m| m.id.as_str())
+        .collect()
 }
