@@ -30,12 +30,21 @@ pub const HESITATIONS: [&str; 12] = [
     "um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "ahh", "hmm", "hm", "mm",
 ];
 
+/// Short words that join other words. A fuzzy match may not gain one the phrase does not have:
+/// "added tests" is within an edit of "and tests", and "post incident" of "post in the incident".
+pub const JOINING_WORDS: [&str; 24] = [
+    "and", "or", "to", "in", "on", "at", "of", "for", "with", "by", "from", "as", "is", "it", "i",
+    "we", "you", "so", "but", "then", "that", "this", "if", "be",
+];
+
 /// A rubric phrase in matching form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phrase {
     /// The stems of the phrase's tokens, written together.
     pub key: String,
     hash: u64,
+    /// How many of its tokens are [`JOINING_WORDS`].
+    joining: usize,
 }
 
 impl Phrase {
@@ -53,6 +62,7 @@ impl Phrase {
         Some(Phrase {
             hash: fnv(FNV_OFFSET, key.as_bytes()),
             key,
+            joining: tokens.iter().filter(|t| is_joining(&t.text)).count(),
         })
     }
 
@@ -194,7 +204,8 @@ impl<'t> Index<'t> {
                 if first != want[0] && self.last_byte(&g) != want.last().copied() {
                     continue;
                 }
-                if within_edits(self.key_into(&g, &mut buf), want, k) {
+                let joining = self.gram_tokens(&g).filter(|t| is_joining(&t.text)).count();
+                if joining <= phrase.joining && within_edits(self.key_into(&g, &mut buf), want, k) {
                     hits.push(self.hit(&g, true));
                 }
             }
@@ -264,6 +275,11 @@ fn shape(first_byte: u8, key_len: usize) -> u64 {
 /// recognition swaps "a" and "the" freely and they never decide what a phrase means.
 fn is_article(text: &str) -> bool {
     matches!(text, "a" | "an" | "the")
+}
+
+/// Whether a token is one of the [`JOINING_WORDS`].
+fn is_joining(text: &str) -> bool {
+    JOINING_WORDS.contains(&text)
 }
 
 /// Whether a token is a hesitation sound.
@@ -340,5 +356,9 @@ mod tests {
             hits("shipped it behind the canary", "behind a canary").len(),
             1
         );
+        // An edit may not turn a joining word into part of the phrase.
+        assert!(hits("we form ideas and test them", "added tests").is_empty());
+        assert!(hits("I post in the incident channel", "post incident").is_empty());
+        assert!(hits("first, uh, I guess", "first guess").is_empty());
     }
 }
