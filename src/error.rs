@@ -1,12 +1,13 @@
-//! The crate's top-level error: one variant per layer, each carrying that layer's own error.
-//! `main` prints it once, followed by its causes.
+//! The crate's top-level error: one variant per layer, each carrying that layer's own error, and
+//! the few failures of the commands themselves. `main` prints it once, followed by its causes.
+
+use std::path::PathBuf;
 
 use crate::audio::AudioError;
 use crate::config::ConfigError;
+use crate::interview::InterviewError;
 use crate::models::ModelError;
-use crate::models::fetch::FetchError;
 use crate::models::import::ImportError;
-use crate::models::inspect::InspectError;
 use crate::transcribe::TranscribeError;
 
 /// Anything that stops a command.
@@ -15,39 +16,34 @@ pub enum Error {
     /// Flags, config file or environment.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Reading a recording.
+    /// Reading a recording, capturing from a microphone, recording an answer.
     #[error(transparent)]
     Audio(#[from] AudioError),
-    /// Finding a model.
+    /// Finding, checking or downloading a model.
     #[error(transparent)]
     Model(#[from] ModelError),
-    /// Checking a model file.
-    #[error(transparent)]
-    Inspect(#[from] InspectError),
     /// Speech recognition.
     #[error(transparent)]
     Transcribe(#[from] TranscribeError),
-    /// Downloading a model.
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
     /// Converting a faster-whisper model.
     #[error(transparent)]
     Import(#[from] ImportError),
     /// A transcript file that cannot be used.
-    #[error("{path} {problem}")]
+    #[error("{} {problem}", path.display())]
     Transcript {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// What is wrong with it.
-        problem: String,
+        #[source]
+        problem: TranscriptProblem,
     },
     /// A recording in which no speech was found.
-    #[error("{path} holds no speech: {why}")]
+    #[error("{} holds no speech: {why}", path.display())]
     NoSpeech {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// Silence, or sound Whisper recognised no words in.
-        why: &'static str,
+        why: Silence,
     },
     /// The question bank could not be read.
     #[error(transparent)]
@@ -64,30 +60,24 @@ pub enum Error {
     #[error(transparent)]
     Session(#[from] crate::session::SessionError),
     /// A recording given with `--input` that cannot be used.
-    #[error("{path} {problem}")]
+    #[error("{} {problem}", path.display())]
     Input {
         /// The file.
-        path: String,
+        path: PathBuf,
         /// What is wrong with it.
-        problem: &'static str,
+        problem: InputProblem,
     },
-    /// The interviewer's prompt templates.
+    /// The interviewer: its endpoint, prompt templates or voice, outside a session.
     #[error(transparent)]
-    Prompt(#[from] crate::interview::prompts::PromptError),
-    /// The interviewer's voice.
-    #[error(transparent)]
-    Voice(#[from] crate::interview::voice::VoiceError),
-    /// The interviewer's endpoint, outside a session.
-    #[error(transparent)]
-    Llm(#[from] crate::interview::LlmError),
+    Interview(#[from] InterviewError),
     /// The interviewer failed during a session, which went on with the local scorer.
     #[error("the interviewer failed, so the session went on with the local scorer; everything is saved in {}", dir.display())]
     InterviewerFailed {
         /// The session folder.
-        dir: std::path::PathBuf,
+        dir: PathBuf,
         /// What failed.
         #[source]
-        source: crate::interview::LlmError,
+        source: InterviewError,
     },
     /// Some of `rehearse doctor`'s checks failed.
     #[error(transparent)]
@@ -100,6 +90,58 @@ pub enum Error {
     Output(#[source] std::io::Error),
 }
 
+/// What is wrong with a transcript file given to `score`.
+#[derive(Debug, thiserror::Error)]
+pub enum TranscriptProblem {
+    /// Nothing is at the path.
+    #[error("does not exist")]
+    NotFound,
+    /// The path is a folder.
+    #[error("is a directory, not a transcript")]
+    IsDirectory,
+    /// The system would not let it be read.
+    #[error("cannot be read: {0}")]
+    Unreadable(#[source] std::io::Error),
+    /// Its bytes are not UTF-8.
+    #[error("is not UTF-8 text")]
+    NotUtf8,
+    /// It holds no words.
+    #[error("is empty: there is no answer to score")]
+    Empty,
+}
+
+/// What is wrong with a recording given with `--input`, found before it is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// Nothing is at the path.
+    #[error("does not exist")]
+    NotFound,
+    /// The path is a folder.
+    #[error("is a directory, not a recording")]
+    IsDirectory,
+    /// The system would not say what is there.
+    #[error("cannot be read")]
+    Unreadable,
+}
+
+/// Why a recording holds no speech.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Silence {
+    /// Voice activity found (almost) nothing.
+    Silent,
+    /// There is sound, but Whisper recognised no words in it.
+    NoWords,
+}
+
+impl std::fmt::Display for Silence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Silence::Silent => "it is silent or nearly so",
+            Silence::NoWords => "Whisper recognised no words in it",
+        })
+    }
+}
+
 /// A failed doctor: some checks failed.
 #[derive(Debug, thiserror::Error)]
 #[error("{failed} of {total} checks failed")]
@@ -108,4 +150,34 @@ pub struct DoctorFailed {
     pub failed: usize,
     /// All the checks.
     pub total: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commands_own_messages_name_the_file() {
+        let transcript = Error::Transcript {
+            path: "a.txt".into(),
+            problem: TranscriptProblem::Empty,
+        };
+        assert_eq!(
+            transcript.to_string(),
+            "a.txt is empty: there is no answer to score"
+        );
+        let input = Error::Input {
+            path: "a.wav".into(),
+            problem: InputProblem::IsDirectory,
+        };
+        assert_eq!(input.to_string(), "a.wav is a directory, not a recording");
+        let silent = Error::NoSpeech {
+            path: "a.wav".into(),
+            why: Silence::NoWords,
+        };
+        assert_eq!(
+            silent.to_string(),
+            "a.wav holds no speech: Whisper recognised no words in it"
+        );
+    }
 }

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 
 use crate::audio::LoadLimits;
 use crate::cli::{Cli, Command, PracticeArgs, WhisperArgs};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ValueProblem, check_silence_end};
 use crate::models::ModelDirs;
 use crate::report::Format;
-use crate::session::clock::{Clock, check_silence_end};
+use crate::session::clock::Clock;
 
 /// Longest initial prompt accepted: long prompts make Whisper loop on its own text.
 const MAX_PROMPT_CHARS: usize = 200;
@@ -126,10 +126,7 @@ impl Settings {
         let transcribe = transcribe_settings(&config, w)?;
         let max = config.audio.max_duration.as_millis();
         if max == 0 {
-            return Err(value_error(
-                "audio.max_duration",
-                "must be longer than zero".into(),
-            ));
+            return Err(value_error("audio.max_duration", ValueProblem::Zero));
         }
         Ok(Settings {
             config_path,
@@ -177,17 +174,12 @@ fn endpoint(
         _ => {
             return Err(value_error(
                 "interviewer.base_url",
-                format!(
-                    "must be an http:// or https:// URL such as http://127.0.0.1:8080/v1, not `{url}`"
-                ),
+                ValueProblem::NotHttpUrl { given: url.into() },
             ));
         }
     }
     if c.model.trim().is_empty() {
-        return Err(value_error(
-            "interviewer.model",
-            "must name the model when interviewer.base_url is set".into(),
-        ));
+        return Err(value_error("interviewer.model", ValueProblem::NoModel));
     }
     let mut e = Endpoint::new(url, c.model.trim());
     e.api_key_env = c.api_key_env.trim().to_string();
@@ -206,9 +198,7 @@ fn api_key(var: &str) -> Result<Option<crate::interview::ApiKey>, ConfigError> {
     {
         return Err(value_error(
             "interviewer.api_key_env",
-            format!(
-                "must be the name of an environment variable, such as OPENAI_API_KEY, not `{var}`"
-            ),
+            ValueProblem::NotEnvName { given: var.into() },
         ));
     }
     match std::env::var(var) {
@@ -218,9 +208,7 @@ fn api_key(var: &str) -> Result<Option<crate::interview::ApiKey>, ConfigError> {
             if !k.trim().chars().all(|ch| ch.is_ascii_graphic()) {
                 return Err(value_error(
                     "interviewer.api_key_env",
-                    format!(
-                        "names ${var}, whose value holds characters an API key cannot have (spaces, line breaks or non-ASCII)"
-                    ),
+                    ValueProblem::KeyCharacters { var: var.into() },
                 ));
             }
             Ok(Some(crate::interview::ApiKey::new(k.trim().to_string())))
@@ -240,7 +228,7 @@ fn limits(
         ("interviewer.timeout", c.timeout),
     ] {
         if d.as_millis() == 0 {
-            return Err(value_error(key, "must be longer than zero".into()));
+            return Err(value_error(key, ValueProblem::Zero));
         }
     }
     e.connect_timeout = std::time::Duration::from_millis(c.connect_timeout.as_millis());
@@ -249,24 +237,29 @@ fn limits(
     if c.retries > 10 {
         return Err(value_error(
             "interviewer.retries",
-            format!("must be 0 to 10, not {}", c.retries),
+            ValueProblem::range(0, 10, c.retries),
         ));
     }
     e.retries = c.retries;
     if !(64..=100_000).contains(&c.max_tokens) {
         return Err(value_error(
             "interviewer.max_tokens",
-            format!(
-                "must be 64 to 100000 (a critique needs several hundred), not {}",
-                c.max_tokens
-            ),
+            ValueProblem::MaxTokens {
+                min: 64,
+                max: 100_000,
+                given: c.max_tokens,
+            },
         ));
     }
     e.max_tokens = c.max_tokens;
     if !(0.0..=2.0).contains(&c.temperature) {
         return Err(value_error(
             "interviewer.temperature",
-            format!("must be 0 to 2, not {}", c.temperature),
+            ValueProblem::FractionRange {
+                min: 0.0,
+                max: 2.0,
+                given: c.temperature,
+            },
         ));
     }
     e.temperature = c.temperature as f32;
@@ -287,16 +280,17 @@ fn practice_settings(
         None => (config.interviewer.rounds, "interviewer.rounds"),
     };
     if !(1..=20).contains(&rounds) {
-        return Err(value_error(
-            rounds_key,
-            format!("must be 1 to 20, not {rounds}"),
-        ));
+        return Err(value_error(rounds_key, ValueProblem::range(1, 20, rounds)));
     }
     let speed = args.map_or(1.0, |a| a.speed);
     if !(0.0..=100.0).contains(&speed) || speed.is_nan() {
         return Err(value_error(
             "--speed",
-            format!("must be between 0 and 100, not {speed}"),
+            ValueProblem::FractionBetween {
+                min: 0.0,
+                max: 100.0,
+                given: speed,
+            },
         ));
     }
     let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
@@ -321,7 +315,7 @@ fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, ConfigEr
     if p.hard_cap_percent > 200 {
         return Err(value_error(
             "practice.hard_cap_percent",
-            format!("must be 0 to 200, not {}", p.hard_cap_percent),
+            ValueProblem::range(0, 200, p.hard_cap_percent),
         ));
     }
     let (target, key) = match args.and_then(|a| a.target) {
@@ -338,10 +332,9 @@ fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, ConfigEr
         if cap < target {
             return Err(value_error(
                 "--hard-cap",
-                format!(
-                    "must not be shorter than the target ({} s)",
-                    target.as_secs()
-                ),
+                ValueProblem::ShorterThanTarget {
+                    target_secs: target.as_secs(),
+                },
             ));
         }
         clock.hard_cap = cap;
@@ -349,7 +342,7 @@ fn clock(config: &Config, args: Option<&PracticeArgs>) -> Result<Clock, ConfigEr
     clock.silence_end = match args.and_then(|a| a.silence_end) {
         Some(d) => Some(
             check_silence_end(std::time::Duration::from_millis(d.as_millis()))
-                .map_err(|problem| value_error("--silence-end", problem.into()))?,
+                .map_err(|problem| value_error("--silence-end", problem))?,
         ),
         None => p.silence_end.0,
     };
@@ -375,7 +368,10 @@ fn check_target(target: std::time::Duration, key: &'static str) -> Result<(), Co
     if target.as_secs() < lo || target.as_secs() > hi {
         return Err(value_error(
             key,
-            format!("must be between {lo}s and {}m", hi / 60),
+            ValueProblem::Target {
+                min_secs: lo,
+                max_secs: hi,
+            },
         ));
     }
     Ok(())
@@ -396,20 +392,23 @@ fn transcribe_settings(
     if !(2..=3).contains(&language.len()) || !language.chars().all(|ch| ch.is_ascii_lowercase()) {
         return Err(value_error(
             "transcribe.language",
-            format!("must be a Whisper language code such as en, not `{language}`"),
+            ValueProblem::Language { given: language },
         ));
     }
     let threads = w.threads.unwrap_or(c.threads);
     if threads > 256 {
         return Err(value_error(
             "transcribe.threads",
-            format!("must be 0 (one per core) to 256, not {threads}"),
+            ValueProblem::Threads {
+                max: 256,
+                given: threads as u64,
+            },
         ));
     }
     if !(1..=16).contains(&c.beam_size) {
         return Err(value_error(
             "transcribe.beam_size",
-            format!("must be between 1 and 16, not {}", c.beam_size),
+            ValueProblem::between(1, 16, c.beam_size as u64),
         ));
     }
     let initial_prompt = if w.no_filler_prompt {
@@ -420,9 +419,9 @@ fn transcribe_settings(
     if initial_prompt.chars().count() > MAX_PROMPT_CHARS {
         return Err(value_error(
             "transcribe.initial_prompt",
-            format!(
-                "must be at most {MAX_PROMPT_CHARS} characters: long prompts make Whisper repeat itself"
-            ),
+            ValueProblem::PromptTooLong {
+                max_chars: MAX_PROMPT_CHARS,
+            },
         ));
     }
     Ok(TranscribeSettings {
@@ -438,7 +437,7 @@ fn transcribe_settings(
     })
 }
 
-fn value_error(key: &'static str, problem: String) -> ConfigError {
+fn value_error(key: &'static str, problem: ValueProblem) -> ConfigError {
     ConfigError::Value { key, problem }
 }
 

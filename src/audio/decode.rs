@@ -22,7 +22,8 @@ use symphonia::core::formats::{FormatReader, Track, TrackType};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::packet::Packet;
 
-use super::{AudioError, LoadLimits, SourceInfo, check_format, format_duration};
+use super::error::{Codec, Corruption};
+use super::{AudioError, LoadLimits, SourceInfo, check_format};
 
 /// How many times in a row a damaged stream is read past before giving up on the rest.
 const DEMUX_RETRIES: u32 = 16;
@@ -40,8 +41,7 @@ pub fn decode(
     sink: &mut Sink<'_>,
 ) -> Result<SourceInfo, AudioError> {
     let run = AssertUnwindSafe(|| decode_inner(path, limits, sink));
-    panic::catch_unwind(run)
-        .unwrap_or_else(|_| Err(corrupt(path, "the decoder failed on malformed data")))
+    panic::catch_unwind(run).unwrap_or_else(|_| Err(corrupt(path, Corruption::DecoderPanicked)))
 }
 
 fn decode_inner(
@@ -114,7 +114,7 @@ fn open(path: &Path) -> Result<(Box<dyn FormatReader>, Option<u64>), AudioError>
         Err(SymError::IoError(err)) if err.kind() != ErrorKind::UnexpectedEof => {
             Err(unreadable(err))
         }
-        Err(err) => Err(corrupt(path, &err.to_string())),
+        Err(err) => Err(corrupt(path, err.into())),
     }
 }
 
@@ -149,8 +149,10 @@ fn check_header_duration(
     if let (Some(needed), Some(have)) = (pcm_bytes(params, frames), file_len)
         && have < needed / 2
     {
-        let detail = format!("its header promises {needed} bytes of audio but the file has {have}");
-        return Err(corrupt(path, &detail));
+        return Err(corrupt(
+            path,
+            Corruption::ShorterThanHeader { needed, have },
+        ));
     }
     let limit_ms = limits.max_duration_ms;
     Err(AudioError::TooLong {
@@ -182,8 +184,8 @@ fn make_decoder(
     if registry.get_audio_decoder(params.codec).is_none() {
         // Opus is named because it is what phone voice notes use, the likeliest case here.
         let codec = match params.codec {
-            CODEC_ID_OPUS => "Opus".to_string(),
-            id => format!("a codec with id {id}"),
+            CODEC_ID_OPUS => Codec::Opus,
+            id => Codec::Id(id),
         };
         return Err(AudioError::UnsupportedCodec {
             path: path.to_path_buf(),
@@ -192,7 +194,7 @@ fn make_decoder(
     }
     registry
         .make_audio_decoder(params, &Default::default())
-        .map_err(|err| corrupt(path, &format!("its codec header is unusable ({err})")))
+        .map_err(|err| corrupt(path, Corruption::CodecHeader(err)))
 }
 
 /// The container names rehearse reports, from symphonia's format short names.
@@ -210,10 +212,10 @@ fn frames_to_ms(frames: u64, rate: u32) -> u64 {
     (u128::from(frames) * 1000 / u128::from(rate.max(1))) as u64
 }
 
-fn corrupt(path: &Path, detail: &str) -> AudioError {
+fn corrupt(path: &Path, problem: Corruption) -> AudioError {
     AudioError::Corrupt {
         path: path.to_path_buf(),
-        detail: detail.to_string(),
+        problem,
     }
 }
 
@@ -267,7 +269,7 @@ impl Run {
                     self.bad_packets += 1;
                     self.last_error = Some(err);
                 }
-                Err(err) => return Err(corrupt(&self.path, &err.to_string())),
+                Err(err) => return Err(corrupt(&self.path, err.into())),
             }
             if self
                 .rate
@@ -301,7 +303,7 @@ impl Run {
                     self.last_error = Some(err);
                     return Ok(None);
                 }
-                Err(err) => return Err(corrupt(&self.path, &err.to_string())),
+                Err(err) => return Err(corrupt(&self.path, err.into())),
             }
         }
     }
@@ -349,35 +351,35 @@ impl Run {
 
     /// Judges the pass as a whole: nothing decoded, mostly failures, or mostly missing (against
     /// `expected`, the header's frame count and rate) is an error.
-    fn verify(&self, expected: Option<(u64, u32)>) -> Result<(), AudioError> {
-        let last = self
-            .last_error
-            .as_ref()
-            .map_or(String::new(), |e| format!(" ({e})"));
+    fn verify(&mut self, expected: Option<(u64, u32)>) -> Result<(), AudioError> {
         let missing_most = expected.filter(|&(want, _)| self.frames.saturating_mul(2) < want);
         if let (0, Some(SymError::Unsupported(what))) = (self.good_packets, &self.last_error) {
-            let codec = format!("a variant symphonia lacks ({what})");
             return Err(AudioError::UnsupportedCodec {
                 path: self.path.clone(),
-                codec,
+                codec: Codec::Variant(what),
             });
         }
-        let detail = if self.bad_packets > self.good_packets {
+        let last = self.last_error.take();
+        let problem = if self.bad_packets > self.good_packets {
             let total = self.bad_packets + self.good_packets;
-            format!(
-                "{} of {total} packets failed to decode{last}",
-                self.bad_packets
-            )
+            let failed = self.bad_packets;
+            Corruption::FailedPackets {
+                failed,
+                total,
+                last,
+            }
         } else if let Some((want, rate)) = missing_most {
-            let (got, want) = (frames_to_ms(self.frames, rate), frames_to_ms(want, rate));
-            let (got, want) = (format_duration(got), format_duration(want));
-            format!("only {got} of the {want} its header announces could be decoded{last}")
+            Corruption::MostlyMissing {
+                got_ms: frames_to_ms(self.frames, rate),
+                announced_ms: frames_to_ms(want, rate),
+                last,
+            }
         } else if self.good_packets == 0 {
             return Err(AudioError::Empty(self.path.clone()));
         } else {
             return Ok(());
         };
-        Err(corrupt(&self.path, &detail))
+        Err(corrupt(&self.path, problem))
     }
 }
 

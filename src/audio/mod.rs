@@ -5,10 +5,12 @@
 //! reads the container and codec with symphonia and downmixes to mono, [`resample`] converts the
 //! rate with a band-limited FFT resampler while decoding goes on, so only the 16 kHz result is
 //! ever held in memory, and [`vad`] marks the voiced regions and the pauses between them. Every
-//! failure is an [`AudioError`] whose message is one sentence naming the file, fit to show a user.
+//! failure of the layer (loading, recording, capture) is an [`AudioError`] ([`error`]) whose
+//! message is one sentence naming the file or device, fit to show a user.
 
 pub mod capture;
 pub mod decode;
+pub mod error;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod recorder;
@@ -17,6 +19,8 @@ pub mod vad;
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+
+pub use error::AudioError;
 
 /// The sample rate of every [`Audio`] that [`load`] returns, in Hz.
 pub const SAMPLE_RATE: u32 = 16_000;
@@ -85,63 +89,6 @@ impl Default for LoadLimits {
     }
 }
 
-/// Why a recording could not be loaded; each message is one sentence that names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum AudioError {
-    /// Nothing is at the path.
-    #[error("{} does not exist", .0.display())]
-    NotFound(PathBuf),
-    /// The path is a folder.
-    #[error("{} is a directory, not a recording", .0.display())]
-    IsDirectory(PathBuf),
-    /// The file exists but the system would not let it be read (permissions, I/O failure).
-    #[error("{} could not be read: {source}", .path.display())]
-    Unreadable {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// No known container was found in the file's content.
-    #[error("{} is not an audio file rehearse can read ({FORMATS})", .0.display())]
-    NotAudio(PathBuf),
-    /// The container holds no audio track, such as a video-only MP4.
-    #[error("{} has no audio track", .0.display())]
-    NoAudioTrack(PathBuf),
-    /// The container is known but its codec is not, such as Opus in Ogg.
-    #[error("{} is encoded as {codec}, which rehearse cannot decode (it reads {FORMATS})", .path.display())]
-    UnsupportedCodec { path: PathBuf, codec: String },
-    /// The file breaks off or is damaged beyond what skipping bad packets can repair.
-    #[error("{} is truncated or corrupt: {detail}", .path.display())]
-    Corrupt { path: PathBuf, detail: String },
-    /// The file is empty or its audio has no samples.
-    #[error("{} holds no audio", .0.display())]
-    Empty(PathBuf),
-    /// The recording is longer than [`LoadLimits::max_duration_ms`].
-    #[error(
-        "{} is {} long; rehearse takes recordings up to {}",
-        .path.display(),
-        format_duration(*.duration_ms),
-        format_duration(*.limit_ms)
-    )]
-    TooLong {
-        path: PathBuf,
-        duration_ms: u64,
-        limit_ms: u64,
-    },
-    /// The sample rate is outside [`MIN_SOURCE_RATE`]..=[`MAX_SOURCE_RATE`].
-    #[error("{} has a sample rate of {rate} Hz; {}", .path.display(), rate_bound(*.rate))]
-    SampleRate { path: PathBuf, rate: u32 },
-    /// The channel count is 0 or above [`MAX_CHANNELS`].
-    #[error("{} has {channels} channels; rehearse takes 1 to {MAX_CHANNELS}", .path.display())]
-    Channels { path: PathBuf, channels: usize },
-    /// The resampler failed; the rates rehearse accepts should never cause this.
-    #[error("{} could not be resampled to 16 kHz: {detail}", .path.display())]
-    Resample { path: PathBuf, detail: String },
-}
-
-/// The formats named in messages, so a user knows what to convert to.
-const FORMATS: &str = "WAV, MP3, FLAC, Ogg/Vorbis, M4A/AAC";
-
 /// Refuses a sample rate or channel count outside what rehearse handles, where one is known.
 pub(crate) fn check_format(
     path: &Path,
@@ -157,15 +104,6 @@ pub(crate) fn check_format(
             Err(AudioError::Channels { path, channels })
         }
         _ => Ok(()),
-    }
-}
-
-/// The half of the sample-rate message that says which bound was crossed.
-fn rate_bound(rate: u32) -> String {
-    if rate < MIN_SOURCE_RATE {
-        format!("rehearse needs at least {MIN_SOURCE_RATE} Hz")
-    } else {
-        format!("rehearse takes at most {MAX_SOURCE_RATE} Hz")
     }
 }
 
@@ -190,9 +128,9 @@ pub fn format_duration(ms: u64) -> String {
 pub fn load(path: &Path, limits: &LoadLimits) -> Result<Audio, AudioError> {
     check_file(path)?;
     let mut stream: Option<resample::Resampler16k> = None;
-    let resample_error = |err: resample::ResampleError| AudioError::Resample {
+    let resample_error = |source| AudioError::Resample {
         path: path.to_path_buf(),
-        detail: err.to_string(),
+        source,
     };
     let source = decode::decode(path, limits, &mut |rate, mono| {
         let resampler = match &mut stream {
@@ -446,10 +384,10 @@ mod tests {
             }
             // Any outcome but a panic is fine for garbage, and a codec panic that was caught
             // would still be a bug worth knowing about.
-            if let Err(AudioError::Corrupt { detail, .. }) = load_bytes(dir, "f.bin", &bytes) {
+            if let Err(AudioError::Corrupt { problem, .. }) = load_bytes(dir, "f.bin", &bytes) {
                 assert!(
-                    !detail.contains("decoder failed"),
-                    "round {round}: {detail}"
+                    !matches!(problem, error::Corruption::DecoderPanicked),
+                    "round {round}: {problem}"
                 );
             }
         }

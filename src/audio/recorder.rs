@@ -13,7 +13,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::SAMPLE_RATE;
+use super::{AudioError, SAMPLE_RATE};
 
 /// How often the header is brought up to date and the file synced.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
@@ -24,26 +24,6 @@ const HEADER_LEN: u64 = 44;
 const BYTES_PER_SAMPLE: u64 = 2;
 /// The most data a RIFF file can describe (its sizes are u32), rounded down to whole samples.
 const MAX_DATA_BYTES: u64 = (u32::MAX as u64 - HEADER_LEN) / BYTES_PER_SAMPLE * BYTES_PER_SAMPLE;
-
-/// A failure to record; each names the file.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    /// The file could not be created.
-    #[error("cannot create the recording {path}: {source}")]
-    Create { path: PathBuf, source: io::Error },
-    /// Writing failed, typically because the disk is full; what was written before is kept.
-    #[error(
-        "cannot write to the recording {path} ({source}); the {kept_secs:.1} s recorded before this are kept"
-    )]
-    Write {
-        path: PathBuf,
-        source: io::Error,
-        kept_secs: f64,
-    },
-    /// The recording reached the size limit of the WAV format.
-    #[error("the recording {path} reached the 4 GiB limit of a WAV file")]
-    Full { path: PathBuf },
-}
 
 /// A WAV file being written as samples arrive.
 pub struct WavRecorder {
@@ -61,8 +41,8 @@ pub struct WavRecorder {
 
 impl WavRecorder {
     /// Creates `path` (which must not exist yet) with an empty, valid header.
-    pub fn create(path: &Path) -> Result<Self, RecordError> {
-        let create_err = |source| RecordError::Create {
+    pub fn create(path: &Path) -> Result<Self, AudioError> {
+        let create_err = |source| AudioError::CreateRecording {
             path: path.to_path_buf(),
             source,
         };
@@ -95,7 +75,7 @@ impl WavRecorder {
     }
 
     /// Appends 16 kHz mono samples (-1.0 to 1.0, clipped beyond), syncing when a second has passed.
-    pub fn append(&mut self, samples: &[f32]) -> Result<(), RecordError> {
+    pub fn append(&mut self, samples: &[f32]) -> Result<(), AudioError> {
         if self.failed {
             return Err(self.write_error(io::Error::other("an earlier write failed")));
         }
@@ -113,7 +93,7 @@ impl WavRecorder {
         self.written += self.buf.len() as u64;
         if take < samples.len() {
             self.sync()?;
-            return Err(RecordError::Full {
+            return Err(AudioError::RecordingFull {
                 path: self.path.clone(),
             });
         }
@@ -124,7 +104,7 @@ impl WavRecorder {
     }
 
     /// Points the header at everything written and puts the file on disk.
-    pub fn sync(&mut self) -> Result<(), RecordError> {
+    pub fn sync(&mut self) -> Result<(), AudioError> {
         if self.failed {
             return Err(self.write_error(io::Error::other("an earlier write failed")));
         }
@@ -146,13 +126,13 @@ impl WavRecorder {
     }
 
     /// Syncs a last time and closes the file, returning its length in seconds.
-    pub fn finish(mut self) -> Result<f64, RecordError> {
+    pub fn finish(mut self) -> Result<f64, AudioError> {
         self.sync()?;
         Ok(self.seconds())
     }
 
     /// Records a write failure: the header goes back to the last whole sample written, best effort.
-    fn fail(&mut self, source: io::Error) -> RecordError {
+    fn fail(&mut self, source: io::Error) -> AudioError {
         self.failed = true;
         // A short write may have left part of a sample; the header only ever claims whole ones.
         let whole = self.file.stream_position().map_or(self.synced, |end| {
@@ -167,8 +147,8 @@ impl WavRecorder {
         self.write_error(source)
     }
 
-    fn write_error(&self, source: io::Error) -> RecordError {
-        RecordError::Write {
+    fn write_error(&self, source: io::Error) -> AudioError {
+        AudioError::WriteRecording {
             path: self.path.clone(),
             source,
             kept_secs: (self.synced / BYTES_PER_SAMPLE) as f64 / SAMPLE_RATE as f64,

@@ -11,6 +11,7 @@ use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 
 use super::SAMPLE_RATE;
+use super::error::ResampleProblem;
 
 /// The output frames per FFT block the resampler is sized for, at least. The anti-aliasing
 /// filter's transition band narrows as the block grows: with 2048 output frames a tone at
@@ -32,11 +33,6 @@ fn chunk_frames(rate: usize) -> usize {
     block_in * BLOCK_OUT_FRAMES.div_ceil(block_out).next_power_of_two()
 }
 
-/// A failure inside the resampler; the sample rates rehearse accepts never cause one.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ResampleError(String);
-
 /// A streaming converter from one fixed sample rate to 16 kHz, for a single channel.
 pub struct Resampler16k {
     rate: u32,
@@ -52,9 +48,9 @@ pub struct Resampler16k {
 
 impl Resampler16k {
     /// A resampler from `rate` Hz to 16 kHz.
-    pub fn new(rate: u32) -> Result<Self, ResampleError> {
+    pub fn new(rate: u32) -> Result<Self, ResampleProblem> {
         let stage = match rate {
-            0 => return Err(ResampleError("a rate of 0 Hz cannot be resampled".into())),
+            0 => return Err(ResampleProblem::ZeroRate),
             SAMPLE_RATE => None,
             _ => Some(FftStage::new(rate as usize)?),
         };
@@ -70,7 +66,7 @@ impl Resampler16k {
     }
 
     /// Feeds the next piece of input.
-    pub fn push(&mut self, mut input: &[f32]) -> Result<(), ResampleError> {
+    pub fn push(&mut self, mut input: &[f32]) -> Result<(), ResampleProblem> {
         self.input_frames += input.len() as u64;
         let Some(stage) = self.stage.as_mut() else {
             self.out.extend_from_slice(input);
@@ -104,7 +100,7 @@ impl Resampler16k {
     }
 
     /// Flushes the resampler and returns the 16 kHz output not yet taken.
-    pub fn finish(mut self) -> Result<Vec<f32>, ResampleError> {
+    pub fn finish(mut self) -> Result<Vec<f32>, ResampleProblem> {
         let expected = output_len(self.input_frames, self.rate).saturating_sub(self.taken);
         if let Some(stage) = self.stage.as_mut() {
             if !self.pending.is_empty() {
@@ -130,10 +126,9 @@ struct FftStage {
 }
 
 impl FftStage {
-    fn new(rate: usize) -> Result<Self, ResampleError> {
+    fn new(rate: usize) -> Result<Self, ResampleProblem> {
         let out_rate = SAMPLE_RATE as usize;
-        let fft = Fft::new(rate, out_rate, chunk_frames(rate), 1, FixedSync::Both)
-            .map_err(|err| ResampleError(err.to_string()))?;
+        let fft = Fft::new(rate, out_rate, chunk_frames(rate), 1, FixedSync::Both)?;
         let (scratch, to_trim) = (vec![0.0; fft.output_frames_max()], fft.output_delay());
         Ok(FftStage {
             fft,
@@ -148,17 +143,14 @@ impl FftStage {
         input: &[f32],
         partial: Option<usize>,
         out: &mut Vec<f32>,
-    ) -> Result<(), ResampleError> {
-        let fail = |err: &dyn std::fmt::Display| ResampleError(err.to_string());
+    ) -> Result<(), ResampleProblem> {
         let frames_out = self.scratch.len();
-        let adapter_in = InterleavedSlice::new(input, 1, input.len()).map_err(|e| fail(&e))?;
-        let mut adapter_out =
-            InterleavedSlice::new_mut(&mut self.scratch, 1, frames_out).map_err(|e| fail(&e))?;
+        let adapter_in = InterleavedSlice::new(input, 1, input.len())?;
+        let mut adapter_out = InterleavedSlice::new_mut(&mut self.scratch, 1, frames_out)?;
         let indexing = partial.map(|len| Indexing::new().partial_len(len));
-        let (_, produced) = self
-            .fft
-            .process_into_buffer(&adapter_in, &mut adapter_out, indexing.as_ref())
-            .map_err(|e| fail(&e))?;
+        let (_, produced) =
+            self.fft
+                .process_into_buffer(&adapter_in, &mut adapter_out, indexing.as_ref())?;
         let skip = self.to_trim.min(produced);
         self.to_trim -= skip;
         out.extend_from_slice(&self.scratch[skip..produced]);
@@ -173,7 +165,7 @@ pub fn output_len(input_frames: u64, rate: u32) -> usize {
 }
 
 /// Resamples a whole mono signal at `rate` Hz to 16 kHz in one call.
-pub fn to_16k(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
+pub fn to_16k(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleProblem> {
     let mut resampler = Resampler16k::new(rate)?;
     resampler.push(samples)?;
     resampler.finish()

@@ -11,9 +11,9 @@ use serde::Serialize;
 use crate::Error;
 use crate::error::DoctorFailed;
 use crate::interview::client::Message;
-use crate::interview::prompts::Prompts;
+use crate::interview::prompts::{Origin, Prompts};
 use crate::interview::voice::{Engine, Voice};
-use crate::interview::{LlmClient, LlmError};
+use crate::interview::{InterviewError, LlmClient};
 use crate::questions::Bank;
 use crate::report::Format;
 use crate::settings::Settings;
@@ -125,10 +125,11 @@ fn questions(settings: &Settings) -> Check {
 fn prompts(settings: &Settings) -> Check {
     match Prompts::load(settings.interviewer.prompts_dir.as_deref()) {
         Ok(p) => {
-            let own: Vec<&String> = p
+            let own: Vec<String> = p
                 .origins()
                 .values()
-                .filter(|o| !o.starts_with("built-in"))
+                .filter(|o| matches!(o, Origin::File(_)))
+                .map(Origin::to_string)
                 .collect();
             if own.is_empty() {
                 line("prompts", Status::Ok, "the built-in templates")
@@ -136,13 +137,7 @@ fn prompts(settings: &Settings) -> Check {
                 line(
                     "prompts",
                     Status::Ok,
-                    format!(
-                        "built-in templates, with your own {}",
-                        own.iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    format!("built-in templates, with your own {}", own.join(", ")),
                 )
             }
         }
@@ -206,7 +201,7 @@ async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
                 return;
             }
         }
-        Err(LlmError::NotFound { .. }) => {
+        Err(InterviewError::NotFound { .. }) => {
             checks.push(line(
                 "endpoint",
                 Status::Note,
@@ -217,7 +212,9 @@ async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
             ));
         }
         Err(
-            err @ (LlmError::Connect { .. } | LlmError::Timeout { .. } | LlmError::BadKey { .. }),
+            err @ (InterviewError::Connect { .. }
+            | InterviewError::Timeout { .. }
+            | InterviewError::BadKey { .. }),
         ) => {
             checks.push(line("endpoint", Status::Fail, crate::error_chain(&err)));
             return;
@@ -270,7 +267,7 @@ async fn chat(client: &LlmClient) -> Check {
         format!("first text after {} ms", f.as_millis())
     });
     match result {
-        Ok(_) | Err(LlmError::TooLong { .. }) => line(
+        Ok(_) | Err(InterviewError::TooLong { .. }) => line(
             "chat",
             Status::Ok,
             format!("a streamed reply in {} ms ({first})", took.as_millis()),
@@ -292,12 +289,12 @@ async fn schema(client: &LlmClient) -> Check {
         "Reply with the JSON object {\"ok\": true}.",
     )];
     match client.chat(&messages, Some(&format), &mut |_| {}).await {
-        Ok(_) | Err(LlmError::TooLong { .. }) => line(
+        Ok(_) | Err(InterviewError::TooLong { .. }) => line(
             "json schema",
             Status::Ok,
             "response_format json_schema is accepted",
         ),
-        Err(LlmError::Rejected { status, .. }) if status.as_u16() == 400 => line(
+        Err(InterviewError::Rejected { status, .. }) if status.as_u16() == 400 => line(
             "json schema",
             Status::Note,
             "the server refuses response_format json_schema; rehearse will put the schema in the prompt and check the reply",

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::Error;
+use crate::error::InputProblem;
 use crate::interview::prompts::Prompts;
 use crate::interview::voice::Voice;
 use crate::interview::{Interviewer, LlmClient};
@@ -187,13 +188,13 @@ fn interviewer(settings: &Settings, question: &Question) -> Result<(Interviewer,
 
 fn check_input(path: &Path) -> Result<(), Error> {
     let problem = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => "is a directory, not a recording",
+        Ok(m) if m.is_dir() => InputProblem::IsDirectory,
         Ok(_) => return Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
-        Err(_) => "cannot be read",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => InputProblem::NotFound,
+        Err(_) => InputProblem::Unreadable,
     };
     Err(Error::Input {
-        path: path.display().to_string(),
+        path: path.to_path_buf(),
         problem,
     })
 }

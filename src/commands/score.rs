@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::Error;
 use crate::audio::recorder::WavRecorder;
 use crate::audio::{self, Audio};
+use crate::error::{Silence, TranscriptProblem};
 use crate::models::{self, inspect};
 use crate::questions::Bank;
 use crate::score::{
@@ -69,9 +70,9 @@ pub fn save(
     );
     if let Some(samples) = samples {
         let path = dir.file("answer-1.wav");
-        let mut wav = WavRecorder::create(&path).map_err(SessionError::Record)?;
-        wav.append(samples).map_err(SessionError::Record)?;
-        wav.finish().map_err(SessionError::Record)?;
+        let mut wav = WavRecorder::create(&path).map_err(SessionError::Audio)?;
+        wav.append(samples).map_err(SessionError::Audio)?;
+        wav.finish().map_err(SessionError::Audio)?;
         answer.audio = Some("answer-1.wav".into());
     }
     dir.write_json("answer-1.json", report)?;
@@ -83,21 +84,21 @@ pub fn save(
 
 /// A text transcript, as heard: no audio, so no timing figures.
 fn heard_text(file: &Path) -> Result<Heard<'static>, Error> {
-    let problem = |p: &str| Error::Transcript {
-        path: file.display().to_string(),
-        problem: p.to_string(),
+    let problem = |problem| Error::Transcript {
+        path: file.to_path_buf(),
+        problem,
     };
     if file.is_dir() {
-        return Err(problem("is a directory, not a transcript"));
+        return Err(problem(TranscriptProblem::IsDirectory));
     }
     let bytes = std::fs::read(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => problem("does not exist"),
-        _ => problem(&format!("cannot be read: {e}")),
+        std::io::ErrorKind::NotFound => problem(TranscriptProblem::NotFound),
+        _ => problem(TranscriptProblem::Unreadable(e)),
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| problem("is not UTF-8 text"))?;
+    let text = String::from_utf8(bytes).map_err(|_| problem(TranscriptProblem::NotUtf8))?;
     let transcript = Transcript::from_text(&text);
     if transcript.is_empty() {
-        return Err(problem("is empty: there is no answer to score"));
+        return Err(problem(TranscriptProblem::Empty));
     }
     Ok(Heard {
         source: Source {
@@ -122,11 +123,11 @@ fn heard_audio(settings: &Settings, file: &Path) -> Result<(Heard<'static>, Audi
         file.display()
     );
     let no_speech = |why| Error::NoSpeech {
-        path: file.display().to_string(),
+        path: file.to_path_buf(),
         why,
     };
     if audio::vad::is_silent(&audio.samples) {
-        return Err(no_speech("it is silent or nearly so"));
+        return Err(no_speech(Silence::Silent));
     }
     let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
     let info = inspect::inspect(&model_path)?;
@@ -140,7 +141,7 @@ fn heard_audio(settings: &Settings, file: &Path) -> Result<(Heard<'static>, Audi
     let transcript = engine.transcribe(&audio.samples, 0)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "transcribed");
     if transcript.is_empty() {
-        return Err(no_speech("Whisper recognised no words in it"));
+        return Err(no_speech(Silence::NoWords));
     }
     let heard = Heard {
         source: Source {

@@ -4,8 +4,8 @@
 //! The request and chunk types are our own small ones (async-openai's "bring your own types"),
 //! because servers that call themselves OpenAI-compatible leave out fields the full OpenAI types
 //! require; rehearse only needs the text and the finish reason. Every failure becomes one
-//! [`LlmError`] that names the URL, says what is wrong in words a user can act on, and never holds
-//! the API key.
+//! [`InterviewError`] that names the URL, says what is wrong in words a user can act on, and never
+//! holds the API key.
 
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::Endpoint;
+use super::error::{Cut, InterviewError, KeySource, ReplyProblem, ServerText, Unexpected, Wait};
 use super::transport::Transport;
 
 /// One chat message.
@@ -43,119 +44,6 @@ pub struct Reply {
     pub text: String,
     /// Why the model stopped (`stop`, `length`, ...).
     pub finish_reason: String,
-}
-
-/// What went wrong talking to the endpoint. Each reads as one sentence naming the URL.
-#[derive(Debug, thiserror::Error)]
-pub enum LlmError {
-    /// Nothing listens at the URL, or the name does not resolve.
-    #[error("cannot connect to the interviewer at {url}; is the server running?")]
-    Connect {
-        /// The base URL.
-        url: String,
-        /// What the connection attempt said.
-        #[source]
-        cause: reqwest::Error,
-    },
-    /// The server was silent for too long.
-    #[error("the interviewer at {url} {what}")]
-    Timeout {
-        /// The base URL.
-        url: String,
-        /// What took too long.
-        what: String,
-    },
-    /// 401 or 403.
-    #[error("the interviewer at {url} refused the API key {key} ({status})")]
-    BadKey {
-        /// The base URL.
-        url: String,
-        /// Where the key came from, or that there was none.
-        key: String,
-        /// The status.
-        status: StatusCode,
-    },
-    /// The server does not know the model.
-    #[error("the interviewer at {url} has no model `{model}`{known}")]
-    UnknownModel {
-        /// The base URL.
-        url: String,
-        /// The model asked for.
-        model: String,
-        /// The models it has, when known, as a sentence tail.
-        known: String,
-    },
-    /// 404 for the path itself.
-    #[error("{url} has no {path} endpoint (404); is the base URL right? It usually ends in /v1")]
-    NotFound {
-        /// The base URL.
-        url: String,
-        /// The API path.
-        path: &'static str,
-    },
-    /// A 4xx the request cannot recover from.
-    #[error("the interviewer at {url} rejected the request ({status}): {message}")]
-    Rejected {
-        /// The base URL.
-        url: String,
-        /// The status.
-        status: StatusCode,
-        /// The server's message, key scrubbed.
-        message: String,
-    },
-    /// 429 or 5xx on every attempt.
-    #[error("the interviewer at {url} still answered {status} after {tries} tries: {message}")]
-    GaveUp {
-        /// The base URL.
-        url: String,
-        /// The last status.
-        status: StatusCode,
-        /// Attempts made.
-        tries: u32,
-        /// The server's last message, key scrubbed.
-        message: String,
-    },
-    /// The stream ended before the model finished.
-    #[error("the reply from {url} broke off before it was finished{detail}")]
-    Truncated {
-        /// The base URL.
-        url: String,
-        /// More, as a sentence tail.
-        detail: String,
-    },
-    /// The model ran out of tokens.
-    #[error(
-        "the reply from {url} reached max_tokens ({max}) before it was finished; raise interviewer.max_tokens"
-    )]
-    TooLong {
-        /// The base URL.
-        url: String,
-        /// The limit.
-        max: u32,
-    },
-    /// The bytes are not an OpenAI-style stream or JSON body.
-    #[error("the reply from {url} is not what an OpenAI-compatible server sends: {detail}")]
-    Malformed {
-        /// The base URL.
-        url: String,
-        /// What was wrong, key scrubbed, shortened.
-        detail: String,
-    },
-    /// Anything else on the way.
-    #[error("the request to the interviewer at {url} failed: {detail}")]
-    Other {
-        /// The base URL.
-        url: String,
-        /// What failed, key scrubbed.
-        detail: String,
-    },
-}
-
-impl LlmError {
-    /// Whether this failure means a request without `response_format` might succeed.
-    fn refuses_format(&self) -> bool {
-        matches!(self, LlmError::Rejected { status, .. } if *status == StatusCode::BAD_REQUEST)
-    }
 }
 
 #[derive(Serialize)]
@@ -218,10 +106,10 @@ impl std::fmt::Debug for LlmClient {
 
 impl LlmClient {
     /// A client for `endpoint`.
-    pub fn new(endpoint: Endpoint) -> Result<LlmClient, LlmError> {
-        let transport = Transport::new(&endpoint).map_err(|e| LlmError::Other {
+    pub fn new(endpoint: Endpoint) -> Result<LlmClient, InterviewError> {
+        let transport = Transport::new(&endpoint).map_err(|e| InterviewError::Other {
             url: endpoint.base_url.clone(),
-            detail: e.to_string(),
+            what: Unexpected::Client(e),
         })?;
         // An explicit (possibly empty) key: async-openai would otherwise read OPENAI_API_KEY by
         // itself, whatever variable the config names.
@@ -245,14 +133,11 @@ impl LlmClient {
         messages: &[Message],
         format: Option<&serde_json::Value>,
         on_text: &mut dyn FnMut(&str),
-    ) -> Result<Reply, LlmError> {
+    ) -> Result<Reply, InterviewError> {
         let whole = self.endpoint.timeout;
         match tokio::time::timeout(whole, self.chat_inner(messages, format, on_text)).await {
             Ok(r) => r,
-            Err(_) => Err(self.timeout(format!(
-                "did not finish its reply within {} s (interviewer.timeout)",
-                whole.as_secs()
-            ))),
+            Err(_) => Err(self.timeout(Wait::WholeReply(whole))),
         }
     }
 
@@ -263,7 +148,7 @@ impl LlmClient {
         messages: &[Message],
         format: Option<&serde_json::Value>,
         on_text: &mut dyn FnMut(&str),
-    ) -> Result<(Reply, bool), LlmError> {
+    ) -> Result<(Reply, bool), InterviewError> {
         match self.chat(messages, format, on_text).await {
             Err(e) if format.is_some() && e.refuses_format() => {
                 tracing::info!("the server refused response_format ({e}); asking without it");
@@ -281,7 +166,7 @@ impl LlmClient {
         messages: &[Message],
         format: Option<&serde_json::Value>,
         on_text: &mut dyn FnMut(&str),
-    ) -> Result<Reply, LlmError> {
+    ) -> Result<Reply, InterviewError> {
         let request = ChatRequest {
             model: &self.endpoint.model,
             messages,
@@ -302,18 +187,13 @@ impl LlmClient {
         loop {
             let next = tokio::time::timeout(read, stream.next())
                 .await
-                .map_err(|_| {
-                    self.timeout(format!(
-                    "sent nothing for {} s in the middle of its reply (interviewer.read_timeout)",
-                    read.as_secs()
-                ))
-                })?;
+                .map_err(|_| self.timeout(Wait::MidReply(read)))?;
             let Some(chunk) = next else { break };
             let chunk = chunk.map_err(|e| self.classify(e, "chat completions"))?;
             if let Some(err) = chunk.error {
-                return Err(LlmError::Truncated {
+                return Err(InterviewError::Truncated {
                     url: self.url(),
-                    detail: format!(": the server reported {}", self.short(&err.to_string())),
+                    cut: Cut::Reported(self.server_text(&err.to_string())),
                 });
             }
             for choice in chunk.choices {
@@ -327,11 +207,13 @@ impl LlmClient {
             }
         }
         match finish.as_deref() {
-            None => Err(LlmError::Truncated {
+            None => Err(InterviewError::Truncated {
                 url: self.url(),
-                detail: format!(" ({} characters arrived)", text.chars().count()),
+                cut: Cut::NoFinish {
+                    chars: text.chars().count(),
+                },
             }),
-            Some("length") => Err(LlmError::TooLong {
+            Some("length") => Err(InterviewError::TooLong {
                 url: self.url(),
                 max: self.endpoint.max_tokens,
             }),
@@ -343,18 +225,23 @@ impl LlmClient {
     }
 
     /// The ids of the models the server lists.
-    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
+    pub async fn models(&self) -> Result<Vec<String>, InterviewError> {
         let list: ModelList = tokio::time::timeout(self.endpoint.timeout, async {
             self.client.models().list_byot().await
         })
         .await
-        .map_err(|_| self.timeout("did not list its models in time".into()))?
+        .map_err(|_| self.timeout(Wait::ModelList))?
         .map_err(|e| self.classify(e, "models"))?;
         Ok(list.data.into_iter().map(|m| m.id).collect())
     }
 
     /// Speech for `text` from the speech endpoint, as WAV bytes.
-    pub async fn speech(&self, text: &str, model: &str, voice: &str) -> Result<Vec<u8>, LlmError> {
+    pub async fn speech(
+        &self,
+        text: &str,
+        model: &str,
+        voice: &str,
+    ) -> Result<Vec<u8>, InterviewError> {
         use async_openai::types::audio::{
             CreateSpeechRequest, SpeechModel, SpeechResponseFormat, Voice,
         };
@@ -370,7 +257,7 @@ impl LlmClient {
             self.client.audio().speech().create(request),
         )
         .await
-        .map_err(|_| self.timeout("did not send the spoken question in time".into()))?
+        .map_err(|_| self.timeout(Wait::Speech))?
         .map_err(|e| self.classify(e, "audio/speech"))?;
         Ok(response.bytes.to_vec())
     }
@@ -379,99 +266,97 @@ impl LlmClient {
         self.endpoint.base_url.clone()
     }
 
-    fn timeout(&self, what: String) -> LlmError {
-        LlmError::Timeout {
+    fn timeout(&self, wait: Wait) -> InterviewError {
+        InterviewError::Timeout {
             url: self.url(),
-            what,
+            wait,
         }
     }
 
     /// Server text made safe to show: key scrubbed, one line, at most 200 characters.
-    fn short(&self, text: &str) -> String {
-        let text = self.endpoint.redact(text).replace(['\n', '\r'], " ");
-        let mut out: String = text.chars().take(200).collect();
-        if text.chars().count() > 200 {
-            out.push('…');
-        }
-        out
+    fn server_text(&self, text: &str) -> ServerText {
+        ServerText::new(&self.endpoint, text)
     }
 
-    fn classify(&self, err: OpenAIError, path: &'static str) -> LlmError {
+    fn classify(&self, err: OpenAIError, path: &'static str) -> InterviewError {
         let url = self.url();
         match err {
             OpenAIError::Reqwest(e) => self.classify_http(e),
             OpenAIError::ApiError(api) => {
                 self.classify_status(api.status_code, &api.api_error.message, path)
             }
-            OpenAIError::JSONDeserialize(e, content) => LlmError::Malformed {
+            OpenAIError::JSONDeserialize(source, content) => InterviewError::Malformed {
                 url,
-                detail: format!("{e} in `{}`", self.short(&content)),
+                problem: ReplyProblem::Json {
+                    source,
+                    content: self.server_text(&content),
+                },
             },
             OpenAIError::StreamError(e) if e.to_string().contains("timed out") => {
-                self.timeout(format!(
-                    "sent nothing for {} s in the middle of its reply (interviewer.read_timeout)",
-                    self.endpoint.read_timeout.as_secs()
-                ))
+                self.timeout(Wait::MidReply(self.endpoint.read_timeout))
             }
-            OpenAIError::StreamError(e) => LlmError::Truncated {
+            OpenAIError::StreamError(e) => InterviewError::Truncated {
                 url,
-                detail: format!(": {}", self.short(&e.to_string())),
+                cut: Cut::Stream(self.server_text(&e.to_string())),
             },
-            other => LlmError::Other {
+            other => InterviewError::Other {
                 url,
-                detail: self.short(&other.to_string()),
+                what: Unexpected::Library(Box::new(other)),
             },
         }
     }
 
-    fn classify_http(&self, e: reqwest::Error) -> LlmError {
+    fn classify_http(&self, e: reqwest::Error) -> InterviewError {
         let url = self.url();
         if e.is_connect() {
-            return LlmError::Connect { url, cause: e };
+            return InterviewError::Connect { url, cause: e };
         }
         if e.is_timeout() {
-            return self.timeout(format!(
-                "did not answer within {} s (interviewer.read_timeout)",
-                self.endpoint.read_timeout.as_secs()
-            ));
+            return self.timeout(Wait::Answer(self.endpoint.read_timeout));
         }
         if e.is_body() || e.is_decode() {
-            return LlmError::Truncated {
+            return InterviewError::Truncated {
                 url,
-                detail: format!(": {}", self.short(&crate::error_chain(&e))),
+                cut: Cut::Body(e),
             };
         }
-        LlmError::Other {
+        InterviewError::Other {
             url,
-            detail: self.short(&crate::error_chain(&e)),
+            what: Unexpected::Http(e),
         }
     }
 
-    fn classify_status(&self, status: StatusCode, message: &str, path: &'static str) -> LlmError {
+    fn classify_status(
+        &self,
+        status: StatusCode,
+        message: &str,
+        path: &'static str,
+    ) -> InterviewError {
         let url = self.url();
-        let message = self.short(&server_message(message));
+        let message = self.server_text(&server_message(message));
         match status.as_u16() {
-            401 | 403 => LlmError::BadKey {
+            401 | 403 => InterviewError::BadKey {
                 url,
                 key: match &self.endpoint.api_key {
-                    Some(_) => format!("from ${}", self.endpoint.api_key_env),
-                    None => format!("(none: ${} is not set)", self.endpoint.api_key_env),
+                    Some(_) => KeySource::Env(self.endpoint.api_key_env.clone()),
+                    None => KeySource::Unset(self.endpoint.api_key_env.clone()),
                 },
                 status,
             },
-            404 if message.to_lowercase().contains("model") => LlmError::UnknownModel {
-                url,
-                model: self.endpoint.model.clone(),
-                known: String::new(),
-            },
-            404 => LlmError::NotFound { url, path },
-            429 | 500..=599 => LlmError::GaveUp {
+            404 if message.to_string().to_lowercase().contains("model") => {
+                InterviewError::UnknownModel {
+                    url,
+                    model: self.endpoint.model.clone(),
+                }
+            }
+            404 => InterviewError::NotFound { url, path },
+            429 | 500..=599 => InterviewError::GaveUp {
                 url,
                 status,
                 tries: self.endpoint.retries + 1,
                 message,
             },
-            _ => LlmError::Rejected {
+            _ => InterviewError::Rejected {
                 url,
                 status,
                 message,

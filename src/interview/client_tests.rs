@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::client::{Message, Reply};
 use super::loopback::{Answer, Loopback};
-use super::{Endpoint, LlmClient, LlmError};
+use super::{Endpoint, InterviewError, LlmClient};
 
 const TEXT: &str = "Strong triage, thin prevention. Ask about the rollback.";
 
@@ -23,7 +23,7 @@ fn endpoint(server: &Loopback) -> Endpoint {
 }
 
 /// Sends one chat request; returns its result and how long it took on the runtime's clock.
-async fn chat(e: Endpoint) -> (Result<Reply, LlmError>, Duration) {
+async fn chat(e: Endpoint) -> (Result<Reply, InterviewError>, Duration) {
     let client = LlmClient::new(e).unwrap();
     let started = Instant::now();
     let messages = [Message::new("user", "Judge this.")];
@@ -69,7 +69,7 @@ async fn a_stream_that_stalls_past_the_read_timeout_is_a_timeout() {
     let server = Loopback::start(vec![stream(5, 2500)]).await;
     let (r, took) = chat(endpoint(&server)).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Timeout { .. }), "{err:?}");
     assert!(err.to_string().contains("sent nothing for 1 s"), "{err}");
     // The first piece came at once; the client gave up 1 s later, not when the server resumed.
     assert_took(took, Duration::from_secs(1));
@@ -82,7 +82,7 @@ async fn a_reply_that_keeps_trickling_past_the_whole_timeout_is_cut_off() {
     e.timeout = Duration::from_secs(5);
     let (r, took) = chat(e).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Timeout { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("did not finish its reply within 5 s"),
@@ -96,7 +96,7 @@ async fn a_server_that_never_sends_its_headers_times_out() {
     let server = Loopback::start(vec![Answer::Silent]).await;
     let (r, took) = chat(endpoint(&server)).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Timeout { .. }), "{err:?}");
     assert!(
         err.to_string().contains("did not answer within 1 s"),
         "{err}"
@@ -124,7 +124,7 @@ async fn a_retry_after_longer_than_the_limit_is_not_waited_for() {
     let server = Loopback::start(vec![status(503, Some("120")), stream(10, 0)]).await;
     let (r, took) = chat(endpoint(&server)).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::GaveUp { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::GaveUp { .. }), "{err:?}");
     assert_eq!(server.chats().len(), 1);
     assert_took(took, Duration::ZERO);
 }
@@ -137,7 +137,10 @@ async fn server_errors_back_off_doubling_until_the_client_gives_up() {
     e.backoff = Duration::from_millis(400);
     let (r, _) = chat(e).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::GaveUp { tries: 4, .. }), "{err:?}");
+    assert!(
+        matches!(err, InterviewError::GaveUp { tries: 4, .. }),
+        "{err:?}"
+    );
     assert!(
         err.to_string().contains("after 4 tries: status 500"),
         "{err}"
@@ -165,6 +168,6 @@ async fn a_connection_that_is_never_accepted_times_out_as_a_connect_error() {
     e.connect_timeout = Duration::from_secs(3);
     let (r, took) = chat(e).await;
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::Connect { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Connect { .. }), "{err:?}");
     assert_took(took, Duration::from_secs(3));
 }

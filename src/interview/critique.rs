@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::error::CritiqueProblem;
 use super::partial;
 use crate::questions::Question;
 use crate::score::ScoreCard;
@@ -92,24 +93,19 @@ pub fn response_format(question: &Question) -> Value {
 }
 
 /// Reads a whole reply. The error says what is wrong, for the repair request.
-pub fn parse(text: &str, question: &Question) -> Result<Critique, String> {
-    let span = partial::object_span(text).ok_or_else(|| {
-        if text.contains('{') {
-            "the JSON object is not closed".to_string()
-        } else {
-            "there is no JSON object in it".to_string()
-        }
+pub fn parse(text: &str, question: &Question) -> Result<Critique, CritiqueProblem> {
+    let span = partial::object_span(text).ok_or(if text.contains('{') {
+        CritiqueProblem::NotClosed
+    } else {
+        CritiqueProblem::NoObject
     })?;
-    let value: Value =
-        serde_json::from_str(&text[span]).map_err(|e| format!("invalid JSON: {e}"))?;
+    let value: Value = serde_json::from_str(&text[span]).map_err(CritiqueProblem::InvalidJson)?;
     let critique = from_value(&value, question);
     if critique.summary.is_empty()
         && critique.dimensions.is_empty()
         && critique.follow_up.is_empty()
     {
-        return Err(
-            "it has none of the fields the schema asks for (summary, dimensions, follow_up)".into(),
-        );
+        return Err(CritiqueProblem::NoFields);
     }
     Ok(critique)
 }
@@ -270,21 +266,25 @@ mod tests {
         assert!(
             parse("I think it was fine.", &q)
                 .unwrap_err()
+                .to_string()
                 .contains("no JSON object")
         );
         assert!(
             parse("{\"summary\": \"cut", &q)
                 .unwrap_err()
+                .to_string()
                 .contains("not closed")
         );
         assert!(
             parse("{\"a\": 1,}", &q)
                 .unwrap_err()
+                .to_string()
                 .contains("invalid JSON")
         );
         assert!(
             parse("{\"verdict\": \"good\"}", &q)
                 .unwrap_err()
+                .to_string()
                 .contains("none of the fields")
         );
     }

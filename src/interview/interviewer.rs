@@ -9,10 +9,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::client::{LlmClient, LlmError, Message};
+use super::client::{LlmClient, Message};
 use super::critique::{self, Critique};
 use super::endpoint::Structured;
-use super::prompts::{Kind, PromptError, Prompts, tag_safe};
+use super::error::{CritiqueProblem, InterviewError, ReplyProblem};
+use super::prompts::{Kind, Prompts, tag_safe};
 use crate::questions::Question;
 use crate::score::ScoreReport;
 use crate::units::clock;
@@ -38,7 +39,7 @@ pub struct Interviewer {
     notes: Vec<String>,
     bank: VecDeque<String>,
     schema_refused: bool,
-    failure: Option<LlmError>,
+    failure: Option<InterviewError>,
 }
 
 impl std::fmt::Debug for Interviewer {
@@ -57,7 +58,7 @@ impl Interviewer {
         target_seconds: u64,
         client: Option<LlmClient>,
         prompts: Prompts,
-    ) -> Result<Interviewer, PromptError> {
+    ) -> Result<Interviewer, InterviewError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -91,12 +92,12 @@ impl Interviewer {
     }
 
     /// The endpoint's failure that sent the session offline, if one did.
-    pub fn failure(&self) -> Option<&LlmError> {
+    pub fn failure(&self) -> Option<&InterviewError> {
         self.failure.as_ref()
     }
 
     /// Takes the failure out, for the session's exit status.
-    pub fn take_failure(&mut self) -> Option<LlmError> {
+    pub fn take_failure(&mut self) -> Option<InterviewError> {
         self.failure.take()
     }
 
@@ -157,7 +158,7 @@ impl Interviewer {
         &mut self,
         rounds: &str,
         on_text: &mut dyn FnMut(&str),
-    ) -> Result<String, LlmError> {
+    ) -> Result<String, InterviewError> {
         let values = BTreeMap::from([
             ("rounds", rounds.to_string()),
             ("notes", self.notes.join("\n")),
@@ -178,7 +179,7 @@ impl Interviewer {
         Ok(reply.text.trim().to_string())
     }
 
-    fn go_offline(&mut self, e: LlmError) {
+    fn go_offline(&mut self, e: InterviewError) {
         tracing::warn!("{}; going on with the local scorer", crate::error_chain(&e));
         self.client = None;
         self.failure.get_or_insert(e);
@@ -188,12 +189,12 @@ impl Interviewer {
         &mut self,
         turn: &Turn<'_>,
         on_partial: &mut dyn FnMut(&Critique),
-    ) -> Result<Critique, LlmError> {
+    ) -> Result<Critique, InterviewError> {
         let messages = self.critique_messages(turn)?;
         let reply = self.ask(&messages, on_partial)?;
         match critique::parse(&reply, &self.question) {
             Ok(c) => Ok(c),
-            Err(why) => self.repair(messages, reply, &why, on_partial),
+            Err(why) => self.repair(messages, reply, why, on_partial),
         }
     }
 
@@ -202,9 +203,9 @@ impl Interviewer {
         &mut self,
         mut messages: Vec<Message>,
         reply: String,
-        why: &str,
+        why: CritiqueProblem,
         on_partial: &mut dyn FnMut(&Critique),
-    ) -> Result<Critique, LlmError> {
+    ) -> Result<Critique, InterviewError> {
         tracing::info!("the critique could not be read ({why}); asking once for a repair");
         messages.push(Message::new("assistant", reply));
         messages.push(Message::new(
@@ -215,11 +216,9 @@ impl Interviewer {
             ),
         ));
         let reply = self.ask(&messages, on_partial)?;
-        critique::parse(&reply, &self.question).map_err(|why| LlmError::Malformed {
+        critique::parse(&reply, &self.question).map_err(|why| InterviewError::Malformed {
             url: self.url(),
-            detail: format!(
-                "the critique is not the JSON asked for, even after a repair request ({why})"
-            ),
+            problem: ReplyProblem::Critique(why),
         })
     }
 
@@ -229,7 +228,7 @@ impl Interviewer {
         &mut self,
         messages: &[Message],
         on_partial: &mut dyn FnMut(&Critique),
-    ) -> Result<String, LlmError> {
+    ) -> Result<String, InterviewError> {
         let client = self.client.as_ref().expect("online");
         let structured = client.endpoint().structured;
         let format = match structured {
@@ -268,7 +267,7 @@ impl Interviewer {
         Ok(result.text)
     }
 
-    fn critique_messages(&self, turn: &Turn<'_>) -> Result<Vec<Message>, LlmError> {
+    fn critique_messages(&self, turn: &Turn<'_>) -> Result<Vec<Message>, InterviewError> {
         let r = turn.report;
         let schema = serde_json::to_string_pretty(&critique::schema(&self.question))
             .expect("a schema serialises");
@@ -293,11 +292,15 @@ impl Interviewer {
         ])
     }
 
-    fn render(&self, kind: Kind, values: &BTreeMap<&str, String>) -> Result<String, LlmError> {
+    fn render(
+        &self,
+        kind: Kind,
+        values: &BTreeMap<&str, String>,
+    ) -> Result<String, InterviewError> {
         self.prompts.render(kind, values).map_err(prompt_error)
     }
 
-    fn system_prompt(&self) -> Result<String, PromptError> {
+    fn system_prompt(&self) -> Result<String, InterviewError> {
         let values = BTreeMap::from([
             ("question", self.question.text.clone()),
             ("rubric", rubric(&self.question)),
@@ -337,10 +340,10 @@ impl Interviewer {
     }
 }
 
-fn prompt_error(e: PromptError) -> LlmError {
-    LlmError::Other {
-        url: "the prompt templates".into(),
-        detail: e.to_string(),
+/// A template that fails to render mid-session, as a failure of the interviewer's request.
+fn prompt_error(e: InterviewError) -> InterviewError {
+    InterviewError::Template {
+        source: Box::new(e),
     }
 }
 

@@ -7,7 +7,9 @@
 //! - [`transport`]: the HTTP layer under async-openai: timeouts and the retry policy (429 and 5xx,
 //!   `Retry-After`, backoff with jitter).
 //! - [`client`]: streaming chat requests, the model list and the speech endpoint, with every failure
-//!   turned into one [`LlmError`] sentence that names the URL.
+//!   turned into one [`InterviewError`] sentence that names the URL.
+//! - [`error`]: the layer's one error, [`InterviewError`], for the endpoint, the templates and the
+//!   voice.
 //! - [`prompts`]: the prompt templates, built in and overridable, checked at start-up.
 //! - [`critique`]: the critique's JSON schema, a tolerant parser and its rendering beside the local
 //!   score.
@@ -23,6 +25,7 @@ pub mod client;
 mod client_tests;
 pub mod critique;
 pub mod endpoint;
+pub mod error;
 pub mod interviewer;
 #[cfg(test)]
 mod loopback;
@@ -31,7 +34,8 @@ pub mod prompts;
 pub mod transport;
 pub mod voice;
 
-pub use client::{LlmClient, LlmError};
+pub use client::LlmClient;
 pub use critique::Critique;
 pub use endpoint::{ApiKey, Endpoint};
+pub use error::InterviewError;
 pub use interviewer::Interviewer;

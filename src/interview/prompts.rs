@@ -7,9 +7,12 @@
 //! the file and the placeholder, never a blank in the middle of a prompt.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use super::error::InterviewError;
 
 /// One template: its file name, the built-in text, what it may use and what it must use.
 struct Spec {
@@ -73,54 +76,28 @@ impl Kind {
     }
 }
 
-/// A template that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum PromptError {
-    /// The user's file exists but cannot be read.
-    #[error("cannot read the prompt template {path}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// minijinja cannot parse or render it.
-    #[error("the prompt template {origin} is not a valid template: {detail}")]
-    Syntax {
-        /// The file, or "built-in name".
-        origin: String,
-        /// minijinja's message.
-        detail: String,
-    },
-    /// It uses a placeholder nobody fills.
-    #[error(
-        "the prompt template {origin} uses `{name}`, which rehearse does not provide; it can use {allowed}"
-    )]
-    Unknown {
-        /// The file.
-        origin: String,
-        /// The placeholder.
-        name: String,
-        /// The ones it may use.
-        allowed: String,
-    },
-    /// It leaves out a placeholder the model must see.
-    #[error(
-        "the prompt template {origin} never uses `{{{{ {name} }}}}`, so the model would not see it"
-    )]
-    Missing {
-        /// The file.
-        origin: String,
-        /// The placeholder.
-        name: &'static str,
-    },
+/// Where a template came from: built in, or the user's own file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The built-in template of this file name.
+    BuiltIn(&'static str),
+    /// The user's file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::BuiltIn(name) => write!(f, "built-in {name}"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
 }
 
 /// The four templates, checked.
 pub struct Prompts {
     env: Environment<'static>,
-    origins: BTreeMap<&'static str, String>,
+    origins: BTreeMap<&'static str, Origin>,
 }
 
 impl std::fmt::Debug for Prompts {
@@ -133,7 +110,7 @@ impl std::fmt::Debug for Prompts {
 
 impl Prompts {
     /// The built-in templates, each replaced by a file of the same name in `dir` when there is one.
-    pub fn load(dir: Option<&Path>) -> Result<Prompts, PromptError> {
+    pub fn load(dir: Option<&Path>) -> Result<Prompts, InterviewError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
@@ -141,25 +118,26 @@ impl Prompts {
         for spec in &SPECS {
             let (text, origin) = match dir.map(|d| d.join(spec.name)).filter(|p| p.is_file()) {
                 Some(path) => {
-                    let text =
-                        std::fs::read_to_string(&path).map_err(|source| PromptError::Read {
+                    let text = std::fs::read_to_string(&path).map_err(|source| {
+                        InterviewError::TemplateRead {
                             path: path.clone(),
                             source,
-                        })?;
-                    (text, path.display().to_string())
+                        }
+                    })?;
+                    (text, Origin::File(path))
                 }
-                None => (spec.builtin.to_string(), format!("built-in {}", spec.name)),
+                None => (spec.builtin.to_string(), Origin::BuiltIn(spec.name)),
             };
             check(spec, &text, &origin)?;
             env.add_template_owned(spec.name, text)
-                .map_err(|e| syntax(&origin, &e))?;
+                .map_err(|e| syntax(&origin, e))?;
             origins.insert(spec.name, origin);
         }
         Ok(Prompts { env, origins })
     }
 
     /// Where each template came from, by file name.
-    pub fn origins(&self) -> &BTreeMap<&'static str, String> {
+    pub fn origins(&self) -> &BTreeMap<&'static str, Origin> {
         &self.origins
     }
 
@@ -168,43 +146,41 @@ impl Prompts {
         &self,
         kind: Kind,
         values: &BTreeMap<&str, String>,
-    ) -> Result<String, PromptError> {
+    ) -> Result<String, InterviewError> {
         let spec = kind.spec();
         let origin = &self.origins[spec.name];
         let template = self
             .env
             .get_template(spec.name)
-            .map_err(|e| syntax(origin, &e))?;
-        template.render(values).map_err(|e| syntax(origin, &e))
+            .map_err(|e| syntax(origin, e))?;
+        template.render(values).map_err(|e| syntax(origin, e))
     }
 }
 
-fn check(spec: &Spec, text: &str, origin: &str) -> Result<(), PromptError> {
+fn check(spec: &Spec, text: &str, origin: &Origin) -> Result<(), InterviewError> {
     let env = Environment::new();
-    let template = env
-        .template_from_str(text)
-        .map_err(|e| syntax(origin, &e))?;
+    let template = env.template_from_str(text).map_err(|e| syntax(origin, e))?;
     let used: BTreeSet<String> = template.undeclared_variables(false).into_iter().collect();
     if let Some(name) = used.iter().find(|u| !spec.allowed.contains(&u.as_str())) {
-        return Err(PromptError::Unknown {
-            origin: origin.into(),
+        return Err(InterviewError::TemplateUnknown {
+            origin: origin.clone(),
             name: name.clone(),
-            allowed: spec.allowed.join(", "),
+            allowed: spec.allowed,
         });
     }
     if let Some(name) = spec.required.iter().find(|r| !used.contains(**r)) {
-        return Err(PromptError::Missing {
-            origin: origin.into(),
+        return Err(InterviewError::TemplateMissing {
+            origin: origin.clone(),
             name,
         });
     }
     Ok(())
 }
 
-fn syntax(origin: &str, e: &minijinja::Error) -> PromptError {
-    PromptError::Syntax {
-        origin: origin.into(),
-        detail: e.to_string(),
+fn syntax(origin: &Origin, source: minijinja::Error) -> InterviewError {
+    InterviewError::TemplateSyntax {
+        origin: origin.clone(),
+        source,
     }
 }
 
@@ -274,8 +250,8 @@ mod tests {
         let p = Prompts::load(Some(dir.path())).unwrap();
         let out = p.render(Kind::Summary, &all_values()).unwrap();
         assert_eq!(out, "Sum up: <<rounds>>");
-        assert!(p.origins()["summary.md"].ends_with("summary.md"));
-        assert!(p.origins()["critique.md"].starts_with("built-in"));
+        assert!(matches!(&p.origins()["summary.md"], Origin::File(f) if f.ends_with("summary.md")));
+        assert_eq!(p.origins()["critique.md"], Origin::BuiltIn("critique.md"));
     }
 
     #[test]

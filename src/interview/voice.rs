@@ -6,11 +6,13 @@
 //! hold-off follows, so the recording never picks up the interviewer's own voice. A voice that
 //! fails mid-session is reported once and the session goes on in text.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::client::LlmClient;
+use super::error::InterviewError;
 
 /// The wait between the end of the spoken question and the microphone opening, so the tail of the
 /// speech (and the room's echo of it) is not recorded.
@@ -47,32 +49,6 @@ impl Engine {
     }
 }
 
-/// Why the voice cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum VoiceError {
-    /// The engine's program is not installed.
-    #[error("interviewer.voice is \"{0}\" but `{0}` is not installed (it is not on PATH)")]
-    Missing(&'static str),
-    /// piper needs a model.
-    #[error(
-        "interviewer.voice is \"piper\" but interviewer.voice_name does not name a piper voice model (.onnx file): {0}"
-    )]
-    PiperModel(String),
-    /// No program to play the API's audio with.
-    #[error(
-        "interviewer.voice is \"api\" but no audio player (aplay, paplay, afplay or play) is installed"
-    )]
-    NoPlayer,
-    /// The API voice needs an endpoint.
-    #[error(
-        "interviewer.voice is \"api\" but no interviewer endpoint is configured (interviewer.base_url)"
-    )]
-    NoEndpoint,
-    /// Speaking failed.
-    #[error("the interviewer's voice failed: {0}")]
-    Failed(String),
-}
-
 /// A voice, checked at start-up.
 #[derive(Debug, Clone)]
 pub struct Voice {
@@ -89,23 +65,19 @@ impl Voice {
         name: &str,
         speech_model: &str,
         has_endpoint: bool,
-    ) -> Result<Voice, VoiceError> {
+    ) -> Result<Voice, InterviewError> {
         if let Some(program) = engine.program() {
-            find_program(program).ok_or(VoiceError::Missing(program))?;
+            find_program(program).ok_or(InterviewError::VoiceMissing(program))?;
         }
         if engine == Engine::Piper && !Path::new(name).is_file() {
-            return Err(VoiceError::PiperModel(if name.is_empty() {
-                "it is empty".into()
-            } else {
-                format!("{name} is not a file")
-            }));
+            return Err(InterviewError::PiperModel(PathBuf::from(name)));
         }
         let player = match engine {
-            Engine::Api | Engine::Piper => Some(player().ok_or(VoiceError::NoPlayer)?),
+            Engine::Api | Engine::Piper => Some(player().ok_or(InterviewError::NoPlayer)?),
             _ => None,
         };
         if engine == Engine::Api && !has_endpoint {
-            return Err(VoiceError::NoEndpoint);
+            return Err(InterviewError::NoEndpoint);
         }
         Ok(Voice {
             engine,
@@ -131,7 +103,7 @@ impl Voice {
     }
 
     /// Speaks `text` and returns when it has been said and the hold-off has passed.
-    pub fn speak(&self, text: &str, client: Option<&LlmClient>) -> Result<(), VoiceError> {
+    pub fn speak(&self, text: &str, client: Option<&LlmClient>) -> Result<(), InterviewError> {
         match self.engine {
             Engine::Off => return Ok(()),
             Engine::Api => self.speak_api(text, client)?,
@@ -161,11 +133,11 @@ impl Voice {
         cmd
     }
 
-    fn speak_piper(&self, text: &str) -> Result<(), VoiceError> {
+    fn speak_piper(&self, text: &str) -> Result<(), InterviewError> {
         let wav = tempfile::Builder::new()
             .suffix(".wav")
             .tempfile()
-            .map_err(|e| VoiceError::Failed(e.to_string()))?;
+            .map_err(InterviewError::VoiceIo)?;
         let mut cmd = Command::new("piper");
         cmd.args(["--model", &self.name, "--output_file"])
             .arg(wav.path());
@@ -173,25 +145,25 @@ impl Voice {
         self.play(wav.path())
     }
 
-    fn speak_api(&self, text: &str, client: Option<&LlmClient>) -> Result<(), VoiceError> {
-        let client = client.ok_or(VoiceError::NoEndpoint)?;
+    fn speak_api(&self, text: &str, client: Option<&LlmClient>) -> Result<(), InterviewError> {
+        let client = client.ok_or(InterviewError::NoEndpoint)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| VoiceError::Failed(e.to_string()))?;
+            .map_err(InterviewError::VoiceIo)?;
         let bytes = runtime
             .block_on(client.speech(text, &self.speech_model, &self.name))
-            .map_err(|e| VoiceError::Failed(crate::error_chain(&e)))?;
+            .map_err(|e| InterviewError::VoiceSpeech(Box::new(e)))?;
         let wav = tempfile::Builder::new()
             .suffix(".wav")
             .tempfile()
-            .map_err(|e| VoiceError::Failed(e.to_string()))?;
-        std::fs::write(wav.path(), bytes).map_err(|e| VoiceError::Failed(e.to_string()))?;
+            .map_err(InterviewError::VoiceIo)?;
+        std::fs::write(wav.path(), bytes).map_err(InterviewError::VoiceIo)?;
         self.play(wav.path())
     }
 
-    fn play(&self, wav: &Path) -> Result<(), VoiceError> {
-        let player = self.player.as_ref().ok_or(VoiceError::NoPlayer)?;
+    fn play(&self, wav: &Path) -> Result<(), InterviewError> {
+        let player = self.player.as_ref().ok_or(InterviewError::NoPlayer)?;
         let mut cmd = Command::new(player);
         if player.ends_with("aplay") {
             cmd.arg("-q");
@@ -201,45 +173,49 @@ impl Voice {
     }
 }
 
-fn run(mut cmd: Command) -> Result<(), VoiceError> {
-    let program = format!("{:?}", cmd.get_program());
+fn run(mut cmd: Command) -> Result<(), InterviewError> {
+    let program = cmd.get_program().to_os_string();
     let out = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| VoiceError::Failed(format!("{program}: {e}")))?;
-    check(&program, &out)
+        .output();
+    match out {
+        Ok(out) => check(program, &out),
+        Err(source) => Err(InterviewError::VoiceProgram { program, source }),
+    }
 }
 
-fn run_with_input(mut cmd: Command, input: &str) -> Result<(), VoiceError> {
+fn run_with_input(mut cmd: Command, input: &str) -> Result<(), InterviewError> {
     use std::io::Write;
-    let program = format!("{:?}", cmd.get_program());
-    let mut child = cmd
+    let program = cmd.get_program().to_os_string();
+    let spawned = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| VoiceError::Failed(format!("{program}: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input.as_bytes());
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(input.as_bytes());
+            }
+            child.wait_with_output()
+        });
+    match spawned {
+        Ok(out) => check(program, &out),
+        Err(source) => Err(InterviewError::VoiceProgram { program, source }),
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| VoiceError::Failed(format!("{program}: {e}")))?;
-    check(&program, &out)
 }
 
-fn check(program: &str, out: &std::process::Output) -> Result<(), VoiceError> {
+fn check(program: OsString, out: &std::process::Output) -> Result<(), InterviewError> {
     if out.status.success() {
         return Ok(());
     }
     let err = String::from_utf8_lossy(&out.stderr);
-    let first = err.lines().next().unwrap_or("").trim();
-    Err(VoiceError::Failed(format!(
-        "{program} exited with {}: {first}",
-        out.status
-    )))
+    Err(InterviewError::VoiceExited {
+        program,
+        status: out.status,
+        stderr: err.lines().next().unwrap_or("").trim().to_string(),
+    })
 }
 
 /// The first audio player installed.

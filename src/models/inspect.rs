@@ -9,6 +9,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::error::{ModelError, ModelFlaw};
+
 /// The magic number at the start of a whisper.cpp model ("ggml" read as a little-endian u32).
 pub const GGML_MAGIC: u32 = 0x6767_6d6c;
 
@@ -44,47 +46,23 @@ impl ModelInfo {
     }
 }
 
-/// Why a file is not a usable model.
-#[derive(Debug, thiserror::Error)]
-pub enum InspectError {
-    /// The file could not be opened or read.
-    #[error("cannot read model file {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: io::Error,
-    },
-    /// The file is not a ggml model, or it breaks off before its end.
-    #[error("{path} is not a usable whisper.cpp model: {problem}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
 /// Walks the model file at `path` and returns what it holds.
-pub fn inspect(path: &Path) -> Result<ModelInfo, InspectError> {
-    let io_err = |source| InspectError::Io {
-        path: path.display().to_string(),
+pub fn inspect(path: &Path) -> Result<ModelInfo, ModelError> {
+    let io_err = |source| ModelError::Unreadable {
+        path: path.to_path_buf(),
         source,
+    };
+    let invalid = |flaw| ModelError::Invalid {
+        path: path.to_path_buf(),
+        flaw,
     };
     let file = File::open(path).map_err(io_err)?;
     if file.metadata().map_err(io_err)?.is_dir() {
-        return Err(invalid(path, "it is a directory"));
+        return Err(invalid(ModelFlaw::Directory));
     }
     let bytes = file.metadata().map_err(io_err)?.len();
     let mut r = BufReader::new(file);
-    walk(&mut r, bytes).map_err(|p| invalid(path, &p))
-}
-
-fn invalid(path: &Path, problem: &str) -> InspectError {
-    InspectError::Invalid {
-        path: path.display().to_string(),
-        problem: problem.to_string(),
-    }
+    walk(&mut r, bytes).map_err(invalid)
 }
 
 /// The hyper-parameters block, in file order.
@@ -96,13 +74,10 @@ struct Hparams {
     n_mels: u32,
 }
 
-fn walk<R: Read + Seek>(r: &mut R, bytes: u64) -> Result<ModelInfo, String> {
-    let magic =
-        read_u32(r).map_err(|_| "the file is empty or shorter than a header".to_string())?;
+fn walk<R: Read + Seek>(r: &mut R, bytes: u64) -> Result<ModelInfo, ModelFlaw> {
+    let magic = read_u32(r).map_err(|_| ModelFlaw::NoHeader)?;
     if magic != GGML_MAGIC {
-        return Err(format!(
-            "it does not start with the ggml magic number (found {magic:#010x})"
-        ));
+        return Err(ModelFlaw::NotGgml { found: magic });
     }
     let h = read_hparams(r)?;
     skip_mel_filters(r)?;
@@ -121,10 +96,10 @@ fn walk<R: Read + Seek>(r: &mut R, bytes: u64) -> Result<ModelInfo, String> {
     })
 }
 
-fn read_hparams<R: Read>(r: &mut R) -> Result<Hparams, String> {
+fn read_hparams<R: Read>(r: &mut R) -> Result<Hparams, ModelFlaw> {
     let mut v = [0u32; 11];
     for x in v.iter_mut() {
-        *x = read_u32(r).map_err(|_| "the header breaks off in the hyper-parameters")?;
+        *x = read_u32(r).map_err(|_| ModelFlaw::HparamsCut)?;
     }
     let h = Hparams {
         n_vocab: v[0],
@@ -139,74 +114,75 @@ fn read_hparams<R: Read>(r: &mut R) -> Result<Hparams, String> {
         && (64..=4096).contains(&h.n_audio_state)
         && (h.n_mels == 80 || h.n_mels == 128);
     if !plausible {
-        return Err("its hyper-parameters are not those of a Whisper model".into());
+        return Err(ModelFlaw::NotWhisper);
     }
     Ok(h)
 }
 
-fn skip_mel_filters<R: Read + Seek>(r: &mut R) -> Result<(), String> {
-    let n_mel = read_u32(r).map_err(|_| "it breaks off before the mel filters")? as i64;
-    let n_fft = read_u32(r).map_err(|_| "it breaks off before the mel filters")? as i64;
+fn skip_mel_filters<R: Read + Seek>(r: &mut R) -> Result<(), ModelFlaw> {
+    let n_mel = read_u32(r).map_err(|_| ModelFlaw::MelCut)? as i64;
+    let n_fft = read_u32(r).map_err(|_| ModelFlaw::MelCut)? as i64;
     if !(1..=256).contains(&n_mel) || !(1..=1024).contains(&n_fft) {
-        return Err(format!(
-            "its mel filter bank has an impossible shape {n_mel} x {n_fft}"
-        ));
+        return Err(ModelFlaw::MelShape {
+            bands: n_mel,
+            bins: n_fft,
+        });
     }
     r.seek(SeekFrom::Current(n_mel * n_fft * 4))
-        .map_err(|e| e.to_string())?;
+        .map_err(ModelFlaw::Seek)?;
     Ok(())
 }
 
-fn skip_vocab<R: Read + Seek>(r: &mut R, n_vocab: u32) -> Result<(), String> {
-    let n = read_u32(r).map_err(|_| "it breaks off before the vocabulary")?;
+fn skip_vocab<R: Read + Seek>(r: &mut R, n_vocab: u32) -> Result<(), ModelFlaw> {
+    let n = read_u32(r).map_err(|_| ModelFlaw::VocabMissing)?;
     if n > n_vocab {
-        return Err(format!(
-            "its vocabulary has {n} entries, more than the {n_vocab} declared"
-        ));
+        return Err(ModelFlaw::VocabTooLarge {
+            entries: n,
+            declared: n_vocab,
+        });
     }
     // The tokens are read, not seeked over: a seek empties the reader's buffer, and 51,864 of them
     // cost two system calls each, a tenth of a second before every transcription.
     let mut token = [0u8; 1024];
     for _ in 0..n {
-        let len = read_u32(r).map_err(|_| "it breaks off inside the vocabulary")? as usize;
+        let len = read_u32(r).map_err(|_| ModelFlaw::VocabCut)? as usize;
         if len > token.len() {
-            return Err("its vocabulary holds an impossible token".into());
+            return Err(ModelFlaw::ImpossibleToken);
         }
         r.read_exact(&mut token[..len])
-            .map_err(|_| "it breaks off inside the vocabulary")?;
+            .map_err(|_| ModelFlaw::VocabCut)?;
     }
     Ok(())
 }
 
 /// Reads every tensor header, checks its data lies inside the file, and returns the names.
-fn walk_tensors<R: Read + Seek>(r: &mut R, bytes: u64) -> Result<Vec<String>, String> {
+fn walk_tensors<R: Read + Seek>(r: &mut R, bytes: u64) -> Result<Vec<String>, ModelFlaw> {
     let mut names = Vec::new();
     loop {
-        let pos = r.stream_position().map_err(|e| e.to_string())?;
+        let pos = r.stream_position().map_err(ModelFlaw::Seek)?;
         if pos == bytes {
             return Ok(names);
         }
         let (name, size) = read_tensor_header(r)?;
-        let data_end = r.stream_position().map_err(|e| e.to_string())? + size;
+        let data_end = r.stream_position().map_err(ModelFlaw::Seek)? + size;
         if data_end > bytes {
-            return Err(format!(
-                "it is truncated: tensor {name} needs {} more bytes than the file has (an interrupted download?)",
-                data_end - bytes
-            ));
+            return Err(ModelFlaw::Truncated {
+                tensor: name,
+                missing: data_end - bytes,
+            });
         }
-        r.seek(SeekFrom::Start(data_end))
-            .map_err(|e| e.to_string())?;
+        r.seek(SeekFrom::Start(data_end)).map_err(ModelFlaw::Seek)?;
         names.push(name);
     }
 }
 
-fn read_tensor_header<R: Read>(r: &mut R) -> Result<(String, u64), String> {
-    let broken = |_| "it is truncated inside a tensor header".to_string();
+fn read_tensor_header<R: Read>(r: &mut R) -> Result<(String, u64), ModelFlaw> {
+    let broken = |_| ModelFlaw::TensorHeaderCut;
     let n_dims = read_u32(r).map_err(broken)?;
     let name_len = read_u32(r).map_err(broken)?;
     let ttype = read_u32(r).map_err(broken)?;
     if !(1..=4).contains(&n_dims) || !(1..=256).contains(&name_len) {
-        return Err("it holds a tensor header that makes no sense".into());
+        return Err(ModelFlaw::TensorHeaderNonsense);
     }
     let mut elements: u64 = 1;
     for _ in 0..n_dims {
@@ -215,9 +191,13 @@ fn read_tensor_header<R: Read>(r: &mut R) -> Result<(String, u64), String> {
     let mut name = vec![0u8; name_len as usize];
     r.read_exact(&mut name).map_err(broken)?;
     let name = String::from_utf8_lossy(&name).into_owned();
-    let size = tensor_bytes(ttype, elements)
-        .ok_or_else(|| format!("tensor {name} has unknown type {ttype}"))?;
-    Ok((name, size))
+    match tensor_bytes(ttype, elements) {
+        Some(size) => Ok((name, size)),
+        None => Err(ModelFlaw::UnknownTensorType {
+            tensor: name,
+            ttype,
+        }),
+    }
 }
 
 /// Bytes of data for `elements` values of ggml type `ttype`: plain floats, or quantised blocks of 32.
@@ -235,7 +215,7 @@ fn tensor_bytes(ttype: u32, elements: u64) -> Option<u64> {
     })
 }
 
-fn check_tensor_names(names: &[String], h: &Hparams) -> Result<(), String> {
+fn check_tensor_names(names: &[String], h: &Hparams) -> Result<(), ModelFlaw> {
     let last_enc = h.n_audio_layer - 1;
     let last_dec = h.n_text_layer - 1;
     let required = [
@@ -246,7 +226,7 @@ fn check_tensor_names(names: &[String], h: &Hparams) -> Result<(), String> {
         "decoder.ln.weight".to_string(),
     ];
     match required.iter().find(|n| !names.contains(n)) {
-        Some(missing) => Err(format!("tensor {missing} is missing")),
+        Some(missing) => Err(ModelFlaw::MissingTensor(missing.clone())),
         None => Ok(()),
     }
 }
@@ -309,7 +289,7 @@ mod tests {
         "decoder.ln.weight",
     ];
 
-    fn check(bytes: &[u8]) -> Result<ModelInfo, InspectError> {
+    fn check(bytes: &[u8]) -> Result<ModelInfo, ModelError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ggml-test.bin");
         std::fs::write(&path, bytes).unwrap();

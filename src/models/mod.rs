@@ -8,11 +8,14 @@
 
 pub mod catalog;
 pub mod checkout;
+pub mod error;
 pub mod fetch;
 pub mod import;
 pub mod inspect;
 
 use std::path::{Path, PathBuf};
+
+pub use error::ModelError;
 
 /// The model used when nothing names one: small, fast, and the one CI provisions.
 pub const DEFAULT_MODEL: &str = "tiny.en";
@@ -43,32 +46,6 @@ impl ModelDirs {
     }
 }
 
-/// No model could be found.
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    /// A path was given and it is not a file.
-    #[error("model file {0} does not exist")]
-    NoSuchFile(String),
-    /// A name was given and no folder holds it.
-    #[error(
-        "model {name} is not installed (looked in {searched}); get it with `rehearse models fetch {name}`, or offline with `bash models/provision.sh`"
-    )]
-    NotInstalled {
-        /// The model's name.
-        name: String,
-        /// The folders searched.
-        searched: String,
-    },
-    /// Nothing was named and no folder holds any model.
-    #[error(
-        "no Whisper model is installed (looked in {searched}); get one with `rehearse models fetch tiny.en`, or offline with `bash models/provision.sh`"
-    )]
-    NoneInstalled {
-        /// The folders searched.
-        searched: String,
-    },
-}
-
 /// The ggml file name of a model name: `tiny.en` gives `ggml-tiny.en.bin`.
 pub fn file_name(name: &str) -> String {
     let name = name.trim_start_matches("ggml-").trim_end_matches(".bin");
@@ -82,19 +59,14 @@ fn looks_like_path(choice: &str) -> bool {
 
 /// Finds the model file: `choice` is the first of flag, config and `$REHEARSE_MODEL` that is set.
 pub fn resolve(choice: Option<&str>, dirs: &ModelDirs) -> Result<PathBuf, ModelError> {
-    let searched = || {
-        dirs.all()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let searched = || dirs.all().map(Path::to_path_buf).collect();
     match choice {
         Some(c) if looks_like_path(c) || Path::new(c).is_file() => {
             let p = PathBuf::from(c);
             if p.is_file() {
                 Ok(p)
             } else {
-                Err(ModelError::NoSuchFile(c.to_string()))
+                Err(ModelError::NoSuchFile(p))
             }
         }
         Some(name) => dirs.find(name).ok_or_else(|| ModelError::NotInstalled {

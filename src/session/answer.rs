@@ -121,7 +121,7 @@ pub fn run(
     let seconds = match appended.and_then(|()| rec.finish()) {
         Ok(secs) => secs,
         Err(e) => {
-            failure.get_or_insert(SessionError::Record(e));
+            failure.get_or_insert(SessionError::Audio(e));
             heard_secs
         }
     };

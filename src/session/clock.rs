@@ -27,14 +27,6 @@ pub const WARN_BEFORE: Duration = Duration::from_secs(15);
 /// The shortest silence end allowed: shorter would end answers at a breath.
 pub const MIN_SILENCE_END: Duration = Duration::from_secs(3);
 
-/// Checks a silence end; the error says what is wrong with it.
-pub fn check_silence_end(d: Duration) -> Result<Duration, &'static str> {
-    if d < MIN_SILENCE_END {
-        return Err("must be at least 3s: shorter silences are breaths, not the end of an answer");
-    }
-    Ok(d)
-}
-
 /// Where an answer stands on its clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {

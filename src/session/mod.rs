@@ -23,23 +23,16 @@ pub mod view;
 use std::path::PathBuf;
 
 use crate::audio::AudioError;
-use crate::audio::capture::CaptureError;
-use crate::audio::recorder::RecordError;
 use crate::store::StoreError;
 use crate::transcribe::TranscribeError;
 
 /// What stops a practice session. Each message names what failed and says what was kept.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    /// The recording given with `--input` cannot be read.
+    /// The audio: the recording given with `--input` cannot be read, the microphone failed or is
+    /// missing, or the answer could not be written to disk.
     #[error(transparent)]
-    Input(#[from] AudioError),
-    /// The microphone failed or is missing.
-    #[error(transparent)]
-    Capture(#[from] CaptureError),
-    /// The answer could not be written to disk.
-    #[error(transparent)]
-    Record(#[from] RecordError),
+    Audio(#[from] AudioError),
     /// Transcription failed after the audio was saved.
     #[error("transcribing the answer failed; its audio is kept in {}", audio.display())]
     Transcribe {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::StoreError;
 use super::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
-use super::{FileError, StoreError};
 use crate::score::ScoreReport;
 
 /// A session found in the store.
@@ -203,6 +203,7 @@ fn rebuild(dir: &Path) -> Result<SessionSummary, String> {
 fn cause(e: &StoreError) -> String {
     match e {
         StoreError::Unreadable { source, .. } => source.to_string(),
+        StoreError::NotJson { source, .. } => source.to_string(),
         other => other.to_string(),
     }
 }
@@ -219,16 +220,18 @@ fn answer_number(path: &Path) -> Option<usize> {
 /// The report in an answer file: a practice answer (`{"report": …}`) or a bare score report.
 /// Returns whether it was a practice answer.
 pub fn read_answer(path: &Path) -> Result<(ScoreReport, bool), StoreError> {
-    let unreadable = |source| StoreError::Unreadable {
+    let not_json = |source| StoreError::NotJson {
         path: path.to_path_buf(),
         source,
     };
-    let text = fs::read_to_string(path).map_err(|e| unreadable(FileError::Io(e)))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| unreadable(FileError::Json(e)))?;
+    let text = fs::read_to_string(path).map_err(|source| StoreError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(not_json)?;
     let practice = value.get("report").is_some();
     let report = if practice { &value["report"] } else { &value };
-    let report = ScoreReport::deserialize(report).map_err(|e| unreadable(FileError::Json(e)))?;
+    let report = ScoreReport::deserialize(report).map_err(not_json)?;
     Ok((report, practice))
 }
 

@@ -55,9 +55,18 @@ pub enum StoreError {
     Unreadable {
         /// The file.
         path: PathBuf,
-        /// Why.
+        /// What the system said.
         #[source]
-        source: FileError,
+        source: std::io::Error,
+    },
+    /// A file of a session is not the JSON it should be.
+    #[error("{} cannot be read: {source}", path.display())]
+    NotJson {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser said.
+        #[source]
+        source: serde_json::Error,
     },
     /// `delete` was given nothing to delete.
     #[error("name the sessions to delete, or give --older-than")]
@@ -80,15 +89,4 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// Why a stored file cannot be read back.
-#[derive(Debug, thiserror::Error)]
-pub enum FileError {
-    /// Reading it failed.
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    /// It is not the JSON it should be.
-    #[error(transparent)]
-    Json(#[from] serde_json::Error),
 }

@@ -13,13 +13,13 @@
 //! every later job gets the rebuild's error at once, so no caller is ever left waiting. Dropping
 //! the [`EngineThread`] asks the thread to stop after the jobs already queued and joins it.
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 
+use super::error::PanicMessage;
 use super::{TranscribeError, Transcriber, Transcript};
 
 /// Builds a fresh engine: once when the thread starts, and again after a job panicked.
@@ -156,7 +156,7 @@ impl Pending {
 /// gone.
 fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiver<Command>) {
     // `Err` holds why the engine could not be rebuilt; every later job is answered with it.
-    let mut engine: Result<Box<dyn Transcriber>, TranscribeError> = Ok(engine);
+    let mut engine: Result<Box<dyn Transcriber>, Unbuilt> = Ok(engine);
     while let Ok(Command::Transcribe {
         samples,
         offset_ms,
@@ -167,7 +167,7 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
         let current = match &mut engine {
             Ok(current) => current,
             Err(why) => {
-                let _ = reply.send(Err(why.clone()));
+                let _ = reply.send(Err(why.error()));
                 continue;
             }
         };
@@ -182,9 +182,28 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
             Err(payload) => {
                 // The caller hears about the crash first; the rebuild happens while it carries on,
                 // and before the next job is taken.
-                let _ = reply.send(Err(TranscribeError::Panicked(panic_message(&*payload))));
+                let message = PanicMessage::of(&*payload);
+                let _ = reply.send(Err(TranscribeError::Panicked { message }));
                 engine = rebuild(&mut engine, &mut factory);
             }
+        }
+    }
+}
+
+/// Why the engine could not be built again after a crash.
+enum Unbuilt {
+    /// The factory failed.
+    Failed(Arc<TranscribeError>),
+    /// The factory panicked.
+    Panicked(PanicMessage),
+}
+
+impl Unbuilt {
+    /// The error every job gets once the engine could not be rebuilt.
+    fn error(&self) -> TranscribeError {
+        match self {
+            Unbuilt::Failed(why) => TranscribeError::Reload(Arc::clone(why)),
+            Unbuilt::Panicked(message) => TranscribeError::ReloadPanicked(message.clone()),
         }
     }
 }
@@ -192,33 +211,25 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
 /// Drops the engine a job panicked in and builds a new one. A factory that panics counts as one
 /// that failed, so the thread itself never dies of a panic.
 fn rebuild(
-    engine: &mut Result<Box<dyn Transcriber>, TranscribeError>,
+    engine: &mut Result<Box<dyn Transcriber>, Unbuilt>,
     factory: &mut EngineFactory,
-) -> Result<Box<dyn Transcriber>, TranscribeError> {
+) -> Result<Box<dyn Transcriber>, Unbuilt> {
     // The old engine goes first, so a large model is never held twice in memory.
-    let old = std::mem::replace(engine, Err(TranscribeError::Stopped));
+    let old = std::mem::replace(
+        engine,
+        Err(Unbuilt::Failed(Arc::new(TranscribeError::Stopped))),
+    );
     let built = panic::catch_unwind(AssertUnwindSafe(|| {
         drop(old);
         factory()
     }));
-    let reason = match built {
+    let why = match built {
         Ok(Ok(fresh)) => return Ok(fresh),
-        Ok(Err(e)) => e.to_string(),
-        Err(payload) => format!("it panicked: {}", panic_message(&*payload)),
+        Ok(Err(e)) => Unbuilt::Failed(Arc::new(e)),
+        Err(payload) => Unbuilt::Panicked(PanicMessage::of(&*payload)),
     };
-    tracing::warn!("the speech engine could not be reloaded after a crash: {reason}");
-    Err(TranscribeError::Reload(reason))
-}
-
-/// The text a panic was raised with, when it was raised with text.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "no message".into()
-    }
+    tracing::warn!("{}", why.error());
+    Err(why)
 }
 
 #[cfg(test)]

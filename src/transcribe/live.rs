@@ -86,11 +86,7 @@ impl LiveTranscriber {
         self.ending.store(true, Ordering::Relaxed);
         let _ = self.feed.send(Feed::End);
         let worker = self.worker.take().expect("only finish takes the worker");
-        worker.join().unwrap_or_else(|_| {
-            Err(TranscribeError::Engine(
-                "the live transcription thread panicked".into(),
-            ))
-        })
+        worker.join().unwrap_or(Err(TranscribeError::LivePanicked))
     }
 }
 

@@ -10,6 +10,7 @@
 //! sender. A one-shot `rehearse score` has a single job and calls the engine directly.
 
 pub mod engine_thread;
+pub mod error;
 #[cfg(test)]
 mod fakes;
 pub mod guard;
@@ -24,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 
 pub use engine_thread::{EngineFactory, EngineHandle, EngineThread};
+pub use error::TranscribeError;
 pub use whisper::{WhisperEngine, WhisperOptions};
 
 /// One recognised word with its place in the recording.
@@ -90,41 +92,6 @@ impl Transcript {
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty()
     }
-}
-
-/// Failures of speech recognition.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum TranscribeError {
-    /// The model file could not be loaded by whisper.cpp.
-    #[error(
-        "{path} is not a whisper.cpp model that loads ({reason}); fetch or import it again with `rehearse models fetch tiny.en` or `rehearse models import PATH`"
-    )]
-    BadModel {
-        /// The model file.
-        path: String,
-        /// What whisper.cpp reported.
-        reason: String,
-    },
-    /// The model file does not exist.
-    #[error("model file {path} does not exist")]
-    MissingModel {
-        /// The model file.
-        path: String,
-    },
-    /// whisper.cpp failed while decoding.
-    #[error("whisper failed while transcribing: {0}")]
-    Engine(String),
-    /// The engine panicked during a job; the engine thread reloads it before the next job.
-    #[error(
-        "the speech engine crashed while transcribing ({0}) and is reloaded for what comes next"
-    )]
-    Panicked(String),
-    /// The engine crashed earlier and could not be built again, so no job can run.
-    #[error("the speech engine could not be reloaded after a crash: {0}")]
-    Reload(String),
-    /// The engine thread has stopped, so the job was never run.
-    #[error("the speech engine's thread has stopped")]
-    Stopped,
 }
 
 /// Turns 16 kHz mono samples into a transcript.

@@ -15,6 +15,7 @@ use whisper_rs::{
     WhisperContextParameters, WhisperState,
 };
 
+use super::error::LoadFailure;
 use super::guard::{self, Chunk};
 use super::words::{self, RawToken};
 use super::{Segment, TranscribeError, Transcriber, Transcript};
@@ -57,8 +58,8 @@ impl WhisperEngine {
     /// Checks and loads the model at `opts.model`. Everything whisper.cpp would print goes to our
     /// log instead.
     pub fn load(opts: WhisperOptions) -> Result<Self, TranscribeError> {
-        let info =
-            crate::models::inspect::inspect(&opts.model).map_err(|e| bad_model(&opts.model, e))?;
+        let info = crate::models::inspect::inspect(&opts.model)
+            .map_err(|e| bad_model(&opts.model, LoadFailure::Unusable(Box::new(e))))?;
         Self::load_inspected(opts, &info)
     }
 
@@ -76,11 +77,9 @@ impl WhisperEngine {
                 ..DtwParameters::default()
             });
         }
-        let ctx =
-            WhisperContext::new_with_params(&path, cparams).map_err(|e| bad_model(&path, e))?;
-        let state = ctx
-            .create_state()
-            .map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        let ctx = WhisperContext::new_with_params(&path, cparams)
+            .map_err(|e| bad_model(&path, LoadFailure::Whisper(e)))?;
+        let state = ctx.create_state().map_err(TranscribeError::Engine)?;
         let eot = ctx.token_eot();
         Ok(WhisperEngine {
             _ctx: ctx,
@@ -117,7 +116,7 @@ impl WhisperEngine {
         if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Ok(None);
         }
-        result.map_err(|e| TranscribeError::Engine(e.to_string()))?;
+        result.map_err(TranscribeError::Engine)?;
         tracing::debug!(
             offset_ms,
             audio_ms = samples_to_ms(samples.len()),
@@ -329,15 +328,15 @@ fn dtw_preset(kind: &str, english_only: bool) -> Option<DtwModelPreset> {
     })
 }
 
-fn bad_model(path: &Path, reason: impl std::fmt::Display) -> TranscribeError {
+fn bad_model(path: &Path, source: LoadFailure) -> TranscribeError {
     if !path.exists() {
         return TranscribeError::MissingModel {
-            path: path.display().to_string(),
+            path: path.to_path_buf(),
         };
     }
     TranscribeError::BadModel {
-        path: path.display().to_string(),
-        reason: reason.to_string(),
+        path: path.to_path_buf(),
+        source,
     }
 }
 

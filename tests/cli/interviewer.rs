@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use rehearse::interview::client::{Message, Reply as ChatReply};
-use rehearse::interview::{ApiKey, Endpoint, LlmClient, LlmError};
+use rehearse::interview::{ApiKey, Endpoint, InterviewError, LlmClient};
 
 use crate::llm_server::{Reply, Server, chunks};
 
@@ -23,7 +23,7 @@ fn endpoint(server: &Server) -> Endpoint {
 }
 
 /// Sends one chat request; returns the result and the pieces streamed.
-fn chat(e: Endpoint) -> (Result<ChatReply, LlmError>, Vec<String>) {
+fn chat(e: Endpoint) -> (Result<ChatReply, InterviewError>, Vec<String>) {
     let client = LlmClient::new(e).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -84,7 +84,7 @@ fn a_401_is_not_retried_and_never_shows_the_key() {
     e.api_key_env = "TEST_KEY".into();
     let client_debug = format!("{:?}", LlmClient::new(e.clone()).unwrap());
     let err = chat(e).0.unwrap_err();
-    assert!(matches!(err, LlmError::BadKey { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::BadKey { .. }), "{err:?}");
     let text = format!("{err} {err:?} {}", rehearse::error_chain(&err));
     assert!(
         text.contains("refused the API key from $TEST_KEY"),
@@ -106,7 +106,7 @@ fn a_401_is_not_retried_and_never_shows_the_key() {
 fn a_400_and_a_404_are_not_retried() {
     let server = Server::start(vec![Reply::status(400, "bad response_format")], &[]);
     let err = chat(endpoint(&server)).0.unwrap_err();
-    assert!(matches!(err, LlmError::Rejected { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Rejected { .. }), "{err:?}");
     assert_eq!(server.chats().len(), 1);
     let server = Server::start(
         vec![Reply::status(404, "model 'test-model' not found")],
@@ -124,7 +124,7 @@ fn a_400_and_a_404_are_not_retried() {
 fn garbage_in_the_stream_is_a_malformed_reply() {
     let server = Server::start(vec![stream(vec!["this is not json".into()])], &[]);
     let err = chat(endpoint(&server)).0.unwrap_err();
-    assert!(matches!(err, LlmError::Malformed { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Malformed { .. }), "{err:?}");
     assert!(err.to_string().contains("this is not json"), "{err}");
 }
 
@@ -149,7 +149,7 @@ fn a_stream_cut_in_the_middle_is_truncated() {
     );
     let (r, pieces) = chat(endpoint(&server));
     let err = r.unwrap_err();
-    assert!(matches!(err, LlmError::Truncated { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Truncated { .. }), "{err:?}");
     assert!(
         err.to_string().contains("broke off before it was finished"),
         "{err}"
@@ -176,7 +176,7 @@ fn nothing_listening_is_a_connection_error() {
         .port();
     let e = Endpoint::new(&format!("http://127.0.0.1:{port}/v1"), "m");
     let err = chat(e).0.unwrap_err();
-    assert!(matches!(err, LlmError::Connect { .. }), "{err:?}");
+    assert!(matches!(err, InterviewError::Connect { .. }), "{err:?}");
     assert!(
         err.to_string()
             .starts_with("cannot connect to the interviewer at http://127.0.0.1:"),

@@ -2,7 +2,6 @@
 //! real Whisper model that `scripts/bootstrap` provisions in `models/`.
 
 mod bad_input;
-mod before;
 mod capture;
 mod full_disk;
 mod install;

@@ -25,6 +25,8 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 pub use level::{Level, level, meter_fraction};
 use ring::Feed;
 
+use super::AudioError;
+use super::error::OpenFailure;
 use super::resample::Resampler16k;
 
 /// One input device as the system reports it.
@@ -42,51 +44,12 @@ pub struct DeviceInfo {
     pub sample_format: String,
 }
 
-/// A failure of audio capture; each message names the device and what was kept.
-#[derive(Debug, thiserror::Error)]
-pub enum CaptureError {
-    /// The system has no input device at all.
-    #[error(
-        "no audio input device was found; connect a microphone, or practise with a recording using --input FILE"
-    )]
-    NoDevice,
-    /// No input device has the name asked for.
-    #[error("no input device is named \"{name}\"; the inputs are: {}", available.join(", "))]
-    UnknownDevice {
-        /// The name asked for.
-        name: String,
-        /// The names there are.
-        available: Vec<String>,
-    },
-    /// The device exists but cannot be opened or started.
-    #[error(
-        "the input device \"{device}\" cannot be opened ({reason}); `rehearse devices` lists the inputs, and --input FILE practises with a recording"
-    )]
-    Open {
-        /// The device.
-        device: String,
-        /// What the audio system said.
-        reason: String,
-    },
-    /// The stream failed mid-answer: the device vanished or the driver reported an error.
-    #[error("the input device \"{device}\" stopped: {reason}; the answer recorded so far is kept")]
-    Stream {
-        /// The device.
-        device: String,
-        /// What the audio system said.
-        reason: String,
-    },
-    /// The audio system itself cannot be used.
-    #[error("the audio system cannot list input devices: {0}")]
-    Host(String),
-}
-
 /// A live microphone.
 pub struct Microphone {
     info: DeviceInfo,
     feed: Feed,
     resampler: Resampler16k,
-    failure: Arc<Mutex<Option<String>>>,
+    failure: Arc<Mutex<Option<cpal::Error>>>,
     failed: Arc<AtomicBool>,
     stop: mpsc::Sender<()>,
     owner: Option<JoinHandle<()>>,
@@ -101,7 +64,7 @@ const RING_SECONDS: usize = 30;
 impl Microphone {
     /// Opens the named device (`None`: the system default input) and starts capturing at once.
     /// Names match exactly first, then as a unique case-insensitive part of a name.
-    pub fn open(device: Option<&str>) -> Result<Microphone, CaptureError> {
+    pub fn open(device: Option<&str>) -> Result<Microphone, AudioError> {
         let wanted = device.map(str::to_string);
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop, stop_rx) = mpsc::channel::<()>();
@@ -124,14 +87,15 @@ impl Microphone {
                     }
                 }
             })
-            .map_err(|e| CaptureError::Host(e.to_string()))?;
+            .map_err(AudioError::CaptureThread)?;
         let (info, feed) = ready_rx
             .recv()
-            .map_err(|_| CaptureError::Host("the capture thread stopped".into()))??;
-        let resampler = Resampler16k::new(info.sample_rate).map_err(|e| CaptureError::Open {
-            device: info.name.clone(),
-            reason: e.to_string(),
-        })?;
+            .map_err(|_| AudioError::CaptureThreadStopped)??;
+        let resampler =
+            Resampler16k::new(info.sample_rate).map_err(|e| AudioError::OpenDevice {
+                device: info.name.clone(),
+                source: OpenFailure::Resample(e),
+            })?;
         Ok(Microphone {
             info,
             feed,
@@ -151,7 +115,7 @@ impl Microphone {
     /// Waits up to `timeout` for audio and returns the 16 kHz samples that arrived since the last
     /// call, possibly none. After the stream fails, whatever was still buffered comes first; the
     /// error comes on the next call.
-    pub fn read(&mut self, timeout: Duration) -> Result<Vec<f32>, CaptureError> {
+    pub fn read(&mut self, timeout: Duration) -> Result<Vec<f32>, AudioError> {
         let deadline = Instant::now() + timeout;
         loop {
             let raw = self.feed.drain();
@@ -175,7 +139,7 @@ impl Microphone {
     }
 
     /// Stops the stream and returns every sample not yet read.
-    pub fn stop(mut self) -> Result<Vec<f32>, CaptureError> {
+    pub fn stop(mut self) -> Result<Vec<f32>, AudioError> {
         let _ = self.stop.send(());
         if let Some(owner) = self.owner.take() {
             let _ = owner.join();
@@ -196,16 +160,11 @@ impl Microphone {
         self.resampler.take()
     }
 
-    fn stream_error(&self) -> CaptureError {
-        let reason = self
-            .failure
-            .lock()
-            .ok()
-            .and_then(|f| f.clone())
-            .unwrap_or_else(|| "the stream ended".into());
-        CaptureError::Stream {
-            device: self.info.name.clone(),
-            reason,
+    fn stream_error(&self) -> AudioError {
+        let device = self.info.name.clone();
+        match self.failure.lock().ok().and_then(|f| f.clone()) {
+            Some(source) => AudioError::DeviceFailed { device, source },
+            None => AudioError::DeviceEnded { device },
         }
     }
 }
@@ -220,13 +179,11 @@ impl Drop for Microphone {
 }
 
 /// Lists input devices with their default formats; none is an empty list, not an error.
-pub fn input_devices() -> Result<Vec<DeviceInfo>, CaptureError> {
+pub fn input_devices() -> Result<Vec<DeviceInfo>, AudioError> {
     let _quiet = silence_alsa();
     let host = cpal::default_host();
     let default = host.default_input_device().and_then(|d| d.id().ok());
-    let devices = host
-        .input_devices()
-        .map_err(|e| CaptureError::Host(e.to_string()))?;
+    let devices = host.input_devices().map_err(AudioError::Host)?;
     Ok(devices
         .filter_map(|d| {
             let name = device_name(&d);
@@ -248,7 +205,7 @@ pub fn level_test(
     device: Option<&str>,
     duration: Duration,
     mut on_level: impl FnMut(Level, Duration),
-) -> Result<(), CaptureError> {
+) -> Result<(), AudioError> {
     let mut mic = Microphone::open(device)?;
     let started = Instant::now();
     while started.elapsed() < duration {
@@ -269,14 +226,11 @@ fn device_name(d: &cpal::Device) -> String {
 }
 
 /// Finds the device called `wanted`, or the default input.
-fn find_device(host: &cpal::Host, wanted: Option<&str>) -> Result<cpal::Device, CaptureError> {
+fn find_device(host: &cpal::Host, wanted: Option<&str>) -> Result<cpal::Device, AudioError> {
     let Some(wanted) = wanted else {
-        return host.default_input_device().ok_or(CaptureError::NoDevice);
+        return host.default_input_device().ok_or(AudioError::NoDevice);
     };
-    let devices: Vec<cpal::Device> = host
-        .input_devices()
-        .map_err(|e| CaptureError::Host(e.to_string()))?
-        .collect();
+    let devices: Vec<cpal::Device> = host.input_devices().map_err(AudioError::Host)?.collect();
     let names: Vec<String> = devices.iter().map(device_name).collect();
     let pick = |i: usize| devices[i].clone();
     if let Some(i) = names.iter().position(|n| n == wanted) {
@@ -288,7 +242,7 @@ fn find_device(host: &cpal::Host, wanted: Option<&str>) -> Result<cpal::Device, 
         .collect();
     match matches.as_slice() {
         [i] => Ok(pick(*i)),
-        _ => Err(CaptureError::UnknownDevice {
+        _ => Err(AudioError::UnknownDevice {
             name: wanted.to_string(),
             available: names,
         }),
@@ -298,17 +252,17 @@ fn find_device(host: &cpal::Host, wanted: Option<&str>) -> Result<cpal::Device, 
 /// Opens the device and starts its stream; runs on the owning thread.
 fn start_stream(
     wanted: Option<&str>,
-    failure: Arc<Mutex<Option<String>>>,
+    failure: Arc<Mutex<Option<cpal::Error>>>,
     failed: Arc<AtomicBool>,
-) -> Result<(cpal::Stream, DeviceInfo, Feed), CaptureError> {
+) -> Result<(cpal::Stream, DeviceInfo, Feed), AudioError> {
     let host = cpal::default_host();
     let device = find_device(&host, wanted)?;
     let name = device_name(&device);
-    let open_err = |e: &dyn std::fmt::Display| CaptureError::Open {
+    let open_err = |source: OpenFailure| AudioError::OpenDevice {
         device: name.clone(),
-        reason: e.to_string(),
+        source,
     };
-    let config = choose_config(&device).map_err(|e| open_err(&e))?;
+    let config = choose_config(&device).map_err(|e| open_err(e.into()))?;
     let info = DeviceInfo {
         name: name.clone(),
         is_default: wanted.is_none(),
@@ -320,12 +274,12 @@ fn start_stream(
     let on_error = move |e: cpal::Error| {
         // Not the real-time path: the error callback may lock.
         if let Ok(mut slot) = failure.lock() {
-            slot.get_or_insert_with(|| e.to_string());
+            slot.get_or_insert(e);
         }
         failed.store(true, Ordering::Release);
     };
-    let stream = ring::build_stream(&device, &config, sink, on_error).map_err(|e| open_err(&e))?;
-    stream.play().map_err(|e| open_err(&e))?;
+    let stream = ring::build_stream(&device, &config, sink, on_error).map_err(open_err)?;
+    stream.play().map_err(|e| open_err(e.into()))?;
     Ok((stream, info, feed))
 }
 

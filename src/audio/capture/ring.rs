@@ -12,6 +12,8 @@ use cpal::traits::DeviceTrait;
 use cpal::{FromSample, Sample, SampleFormat, SizedSample};
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use crate::audio::error::OpenFailure;
+
 /// The callback's end of the ring.
 pub struct Sink {
     producer: Producer<f32>,
@@ -83,7 +85,7 @@ pub fn build_stream(
     config: &cpal::SupportedStreamConfig,
     sink: Sink,
     on_error: impl FnMut(cpal::Error) + Send + 'static,
-) -> Result<cpal::Stream, String> {
+) -> Result<cpal::Stream, OpenFailure> {
     let sink = sink.channels(config.channels() as usize);
     let stream_config: cpal::StreamConfig = (*config).into();
     match config.sample_format() {
@@ -95,7 +97,7 @@ pub fn build_stream(
         SampleFormat::U32 => typed::<u32>(device, &stream_config, sink, on_error),
         SampleFormat::F32 => typed::<f32>(device, &stream_config, sink, on_error),
         SampleFormat::F64 => typed::<f64>(device, &stream_config, sink, on_error),
-        other => Err(format!("its sample format {other} is not supported")),
+        other => Err(OpenFailure::SampleFormat(other)),
     }
 }
 
@@ -104,7 +106,7 @@ fn typed<T>(
     config: &cpal::StreamConfig,
     mut sink: Sink,
     on_error: impl FnMut(cpal::Error) + Send + 'static,
-) -> Result<cpal::Stream, String>
+) -> Result<cpal::Stream, OpenFailure>
 where
     T: SizedSample,
     f32: FromSample<T>,
@@ -116,7 +118,7 @@ where
             on_error,
             None,
         )
-        .map_err(|e| e.to_string())
+        .map_err(OpenFailure::Audio)
 }
 
 #[cfg(test)]

@@ -49,10 +49,10 @@ fn raw_speech(dir: &Path) -> PathBuf {
 #[test]
 fn an_unknown_device_is_named_with_the_ones_there_are() {
     match Microphone::open(Some("no-such-device-anywhere")) {
-        Err(CaptureError::UnknownDevice { name, .. }) => {
+        Err(AudioError::UnknownDevice { name, .. }) => {
             assert_eq!(name, "no-such-device-anywhere")
         }
-        Err(CaptureError::Host(_) | CaptureError::NoDevice) => {}
+        Err(AudioError::Host(_) | AudioError::NoDevice) => {}
         Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => panic!("a device with that name cannot exist"),
     }

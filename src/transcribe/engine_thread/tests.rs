@@ -51,7 +51,7 @@ fn a_job_that_panics_is_reported_and_the_next_runs_on_a_rebuilt_engine() {
     let crash = handle.submit(vec![0.0; SECOND], PANIC_AT_MS, None);
     let next = handle.submit(vec![0.0; SECOND], 0, None);
     match crash.wait() {
-        Err(e @ TranscribeError::Panicked(_)) => {
+        Err(e @ TranscribeError::Panicked { .. }) => {
             assert!(e.to_string().contains("a scripted crash"), "{e}");
         }
         other => panic!("the crash was not reported: {other:?}"),
@@ -84,11 +84,13 @@ fn a_failed_rebuild_is_reported_to_every_later_job() {
     let handle = thread.handle();
     assert!(matches!(
         handle.transcribe(&[0.0; SECOND], PANIC_AT_MS),
-        Err(TranscribeError::Panicked(_))
+        Err(TranscribeError::Panicked { .. })
     ));
     for offset in [0, 1_000, 2_000] {
         match handle.transcribe(&[0.0; SECOND], offset) {
-            Err(TranscribeError::Reload(why)) => assert!(why.contains("models/gone.bin"), "{why}"),
+            Err(TranscribeError::Reload(why)) => {
+                assert!(why.to_string().contains("models/gone.bin"), "{why}")
+            }
             other => panic!("job at {offset} ms: {other:?}"),
         }
     }
@@ -111,7 +113,9 @@ fn a_factory_that_panics_while_rebuilding_counts_as_a_failed_rebuild() {
     let handle = thread.handle();
     let _ = handle.transcribe(&[0.0; SECOND], PANIC_AT_MS);
     match handle.transcribe(&[0.0; SECOND], 0) {
-        Err(TranscribeError::Reload(why)) => assert!(why.contains("a broken factory"), "{why}"),
+        Err(TranscribeError::ReloadPanicked(why)) => {
+            assert!(why.to_string().contains("a broken factory"), "{why}")
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -2,16 +2,20 @@
 //!
 //! Parsing is kept apart from reading the file (`Config::parse(&str)`), so tests can check any text.
 //! Unknown keys are errors naming the key, because a misspelt key that is silently ignored is a
-//! setting the user believes in and does not have.
+//! setting the user believes in and does not have. What can be wrong is a [`ConfigError`]
+//! ([`error`]); a value out of range says how with a [`ValueProblem`].
+
+pub mod error;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use error::{ConfigError, ValueProblem, check_silence_end};
+
 use crate::interview::endpoint::Structured;
 use crate::interview::voice::Engine;
 use crate::report::Format;
-use crate::session::clock::check_silence_end;
 use crate::units::Duration;
 
 /// The whole configuration file. Every section and key is optional.
@@ -241,41 +245,12 @@ impl Serialize for SilenceEnd {
     }
 }
 
-/// Problems with the configuration: the file, or a value (from it or from a flag) that cannot be.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file named by `--config` or `$REHEARSE_CONFIG` could not be read.
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML, has an unknown key or a bad value.
-    #[error("config file {path} is not valid: {message}")]
-    Invalid {
-        /// The file.
-        path: String,
-        /// What the TOML parser said, which names the key and line.
-        message: String,
-    },
-    /// A value is out of range; names the key (or flag).
-    #[error("{key} {problem}")]
-    Value {
-        /// The key, as written in the config file, or the flag.
-        key: &'static str,
-        /// What is wrong with its value.
-        problem: String,
-    },
-}
-
 impl Config {
     /// Parses configuration text; `origin` names it in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            path: origin.to_string(),
-            message: e.to_string().trim().replace('\n', " "),
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|error| ConfigError::Invalid {
+            path: origin.to_path_buf(),
+            error,
         })
     }
 
@@ -291,17 +266,11 @@ impl Config {
             },
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => Ok((
-                Config::parse(&text, &path.display().to_string())?,
-                Some(path),
-            )),
+            Ok(text) => Ok((Config::parse(&text, &path)?, Some(path))),
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 Ok((Config::default(), None))
             }
-            Err(source) => Err(ConfigError::Read {
-                path: path.display().to_string(),
-                source,
-            }),
+            Err(source) => Err(ConfigError::Read { path, source }),
         }
     }
 }
@@ -322,13 +291,16 @@ mod tests {
 
     #[test]
     fn empty_file_gives_defaults() {
-        assert_eq!(Config::parse("", "t").unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("", Path::new("t")).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]
     fn example_config_parses_and_matches_the_defaults() {
-        let text = include_str!("../config.example.toml");
-        let parsed = Config::parse(text, "config.example.toml").unwrap();
+        let text = include_str!("../../config.example.toml");
+        let parsed = Config::parse(text, Path::new("config.example.toml")).unwrap();
         assert_eq!(
             parsed,
             Config::default(),
@@ -338,7 +310,8 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = Config::parse("[transcribe]\nmodle = \"tiny.en\"\n", "c.toml").unwrap_err();
+        let err =
+            Config::parse("[transcribe]\nmodle = \"tiny.en\"\n", Path::new("c.toml")).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("modle"), "{msg}");
         assert!(msg.contains("c.toml"), "{msg}");
@@ -346,7 +319,7 @@ mod tests {
 
     #[test]
     fn unknown_section_is_named() {
-        let msg = Config::parse("[transcrbe]\n", "c.toml")
+        let msg = Config::parse("[transcrbe]\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
         assert!(msg.contains("transcrbe"), "{msg}");
@@ -354,18 +327,18 @@ mod tests {
 
     #[test]
     fn bad_value_is_named() {
-        let msg = Config::parse("[audio]\nmax_duration = \"forever\"\n", "c.toml")
+        let msg = Config::parse("[audio]\nmax_duration = \"forever\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
         assert!(
             msg.contains("max_duration") || msg.contains("forever"),
             "{msg}"
         );
-        let msg = Config::parse("[output]\nformat = \"pdf\"\n", "c.toml")
+        let msg = Config::parse("[output]\nformat = \"pdf\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
         assert!(msg.contains("pdf"), "{msg}");
-        let msg = Config::parse("[transcribe]\nthreads = -2\n", "c.toml")
+        let msg = Config::parse("[transcribe]\nthreads = -2\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
         assert!(msg.contains("threads"), "{msg}");
