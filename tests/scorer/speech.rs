@@ -1,7 +1,7 @@
 //! Matching that survives speech: negation and hypotheticals, ordering by first mention, the
 //! spellings a recogniser produces, real Whisper transcripts, and timed answers.
 
-use crate::{card_for, dim, fixture, flagship, flagship_card, level, mistakes, timed};
+use crate::{card_for, dim, fixture, flagship, flagship_card, level, timed};
 use rehearse::report::render_text;
 use rehearse::score::{ScoreCard, measure};
 
