@@ -149,6 +149,25 @@ pub struct Evidence {
     /// near "regression" is prevention, not testing a hypothesis.
     #[serde(default)]
     pub not_near: Vec<String>,
+    /// More phrases, each group with context rules of its own.
+    #[serde(default, rename = "sense")]
+    pub senses: Vec<Sense>,
+}
+
+/// Phrases that count only in the sense their own context rules give, written
+/// `[[dimension.evidence.sense]]` or `[[anti_pattern.sense]]`. The item's own `near` and
+/// `not_near` do not apply to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sense {
+    /// The phrases.
+    pub phrases: Vec<String>,
+    /// When set, a phrase counts only with one of these said near it.
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// A phrase with one of these said near it does not count.
+    #[serde(default)]
+    pub not_near: Vec<String>,
 }
 
 /// A scored aspect of the answer.
@@ -220,6 +239,9 @@ pub struct AntiPattern {
     /// A phrase with one of these said near it does not show the mistake.
     #[serde(default)]
     pub not_near: Vec<String>,
+    /// More phrases, each group with context rules of its own.
+    #[serde(default, rename = "sense")]
+    pub senses: Vec<Sense>,
     /// What to do instead, in one sentence.
     pub advice: String,
 }

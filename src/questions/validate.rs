@@ -3,7 +3,7 @@
 //! anti-pattern names defined, and every phrase something the matcher can use.
 
 use super::{
-    AntiPattern, Dimension, Evidence, MAX_PHRASE_TOKENS, OrderRule, Question, QuestionError,
+    AntiPattern, Dimension, Evidence, MAX_PHRASE_TOKENS, OrderRule, Question, QuestionError, Sense,
 };
 
 /// The most levels an ordering rule or anti-pattern may take away.
@@ -123,6 +123,7 @@ impl Question {
         check_phrases(&a.phrases).map_err(|(i, p)| (format!("phrases[{i}]"), p))?;
         check_phrases(&a.near).map_err(|(i, p)| (format!("near[{i}]"), p))?;
         check_phrases(&a.not_near).map_err(|(i, p)| (format!("not_near[{i}]"), p))?;
+        check_senses(&a.senses)?;
         let only = a.only.iter().enumerate().map(|(i, item)| ("only", i, item));
         let missing = a.missing.iter().enumerate().map(|(i, m)| ("missing", i, m));
         for (key, i, item) in only.chain(missing) {
@@ -189,7 +190,26 @@ fn check_evidence(e: &Evidence, earlier: &[Evidence]) -> Result<(), Problem> {
     check_phrases(&e.phrases).map_err(|(j, p)| (format!("phrases[{j}]"), p))?;
     check_phrases(&e.misheard).map_err(|(j, p)| (format!("misheard[{j}]"), p))?;
     check_phrases(&e.near).map_err(|(j, p)| (format!("near[{j}]"), p))?;
-    check_phrases(&e.not_near).map_err(|(j, p)| (format!("not_near[{j}]"), p))
+    check_phrases(&e.not_near).map_err(|(j, p)| (format!("not_near[{j}]"), p))?;
+    check_senses(&e.senses)
+}
+
+/// Every `sense` table has phrases, and all its phrases are usable.
+fn check_senses(senses: &[Sense]) -> Result<(), Problem> {
+    for (i, sense) in senses.iter().enumerate() {
+        if sense.phrases.is_empty() {
+            return Err((format!("sense[{i}].phrases"), "is empty".into()));
+        }
+        let lists = [
+            ("phrases", &sense.phrases),
+            ("near", &sense.near),
+            ("not_near", &sense.not_near),
+        ];
+        for (key, list) in lists {
+            check_phrases(list).map_err(|(j, p)| (format!("sense[{i}].{key}[{j}]"), p))?;
+        }
+    }
+    Ok(())
 }
 
 /// Every phrase has between one and [`MAX_PHRASE_TOKENS`] words once normalised.

@@ -38,13 +38,46 @@ pub struct Quote {
 /// The evidence chosen for one dimension: per item, its hit if heard.
 pub type Chosen = Vec<Option<Hit>>;
 
-/// An evidence item or an anti-pattern in matching form: its phrases and the context they need.
+/// An evidence item or an anti-pattern in matching form: its groups of phrases, each with the
+/// context it needs.
 #[derive(Debug, Clone, Default)]
 pub struct Item {
-    /// The phrases, misheard spellings included.
+    /// The item's own phrases (misheard spellings included) first, then its `sense` tables.
+    pub groups: Vec<Group>,
+}
+
+/// Phrases that share context rules.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// The phrases.
     pub phrases: Vec<Phrase>,
     /// The words that must, or must not, be near a phrase for it to count.
     pub senses: Senses,
+}
+
+impl Item {
+    /// Every phrase of the item, context phrases included.
+    pub fn all_phrases(&self) -> impl Iterator<Item = &Phrase> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.phrases.iter().chain(g.senses.phrases()))
+    }
+
+    /// The hits `find` gives for the item's phrases that are used in their group's sense, in text
+    /// order.
+    pub fn hits(&self, index: &Index, find: impl Fn(&Phrase) -> Vec<Hit>) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for group in &self.groups {
+            let found: Vec<Hit> = group.phrases.iter().flat_map(&find).collect();
+            if found.is_empty() {
+                continue;
+            }
+            let context = group.senses.context(index);
+            hits.extend(found.into_iter().filter(|h| context.fits(index, h)));
+        }
+        hits.sort_by_key(|h| (h.first, h.last));
+        hits
+    }
 }
 
 /// For each evidence item, its earliest hit that is not negated and does not overlap words
@@ -87,17 +120,17 @@ pub fn clause(tokens: &[Token], first: usize, last: usize) -> (usize, usize) {
 /// An item's usable hits in text order: exact ones, or fuzzy ones when there are none, in the
 /// sense the item's context rules allow.
 fn item_hits(index: &Index, item: &Item) -> Vec<Hit> {
-    let phrases = &item.phrases;
-    let mut hits: Vec<Hit> = phrases.iter().flat_map(|p| index.find(p)).collect();
-    if hits.is_empty() {
-        hits = phrases.iter().flat_map(|p| index.find_fuzzy(p)).collect();
+    let exact = |p: &Phrase| index.find(p);
+    let mut hits = item.hits(index, exact);
+    let any_exact = item
+        .groups
+        .iter()
+        .flat_map(|g| &g.phrases)
+        .any(|p| !exact(p).is_empty());
+    if !any_exact {
+        hits = item.hits(index, |p| index.find_fuzzy(p));
     }
     hits.retain(|h| h.modality != Modality::Negated);
-    if !hits.is_empty() {
-        let context = item.senses.context(index);
-        hits.retain(|h| context.fits(index, h));
-    }
-    hits.sort_by_key(|h| (h.first, h.last));
     hits
 }
 

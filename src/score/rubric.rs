@@ -12,13 +12,13 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::evidence::Quote;
-use super::evidence::{Chosen, Item, choose, clause, quote};
+use super::evidence::{Chosen, Group, Item, choose, clause, quote};
 use super::matcher::{Hit, Index, Phrase};
 use super::modality::{CONDITION_WINDOW, Modality, modality};
 use super::senses::Senses;
 use super::spoken::Spoken;
 use super::story::{self, STORY_MARKERS};
-use crate::questions::{Applies, Dimension, Kind, Question};
+use crate::questions::{Applies, Dimension, Kind, Question, Sense};
 
 /// A question made ready to score answers against: the question, and its phrases in matching form,
 /// prepared once. The question bank keeps questions as plain data; the scorer owns this form of them.
@@ -66,8 +66,11 @@ impl Prepared {
                 d.evidence
                     .iter()
                     .map(|e| Item {
-                        phrases: compile(&mut e.phrases.iter().chain(&e.misheard)),
-                        senses: Senses::new(&e.near, &e.not_near),
+                        groups: groups(
+                            compile(&mut e.phrases.iter().chain(&e.misheard)),
+                            Senses::new(&e.near, &e.not_near),
+                            &e.senses,
+                        ),
                     })
                     .collect()
             })
@@ -76,8 +79,11 @@ impl Prepared {
             .anti_patterns
             .iter()
             .map(|a| Item {
-                phrases: compile(&mut a.phrases.iter()),
-                senses: Senses::new(&a.near, &a.not_near),
+                groups: groups(
+                    compile(&mut a.phrases.iter()),
+                    Senses::new(&a.near, &a.not_near),
+                    &a.senses,
+                ),
             })
             .collect();
         let story: Vec<Phrase> = STORY_MARKERS
@@ -85,9 +91,7 @@ impl Prepared {
             .filter_map(|p| Phrase::new(p))
             .collect();
         let items = evidence.iter().flatten().chain(&anti);
-        let all = items
-            .flat_map(|i| i.phrases.iter().chain(i.senses.phrases()))
-            .chain(&story);
+        let all = items.flat_map(Item::all_phrases).chain(&story);
         let max_key_len = all.map(|p| p.key.len()).max().unwrap_or(0);
         Prepared {
             evidence,
@@ -96,6 +100,19 @@ impl Prepared {
             max_key_len,
         }
     }
+}
+
+/// An item's groups: its own phrases under its own rules, then each `sense` table's.
+fn groups(own: Vec<Phrase>, rules: Senses, senses: &[Sense]) -> Vec<Group> {
+    let mut out = vec![Group {
+        phrases: own,
+        senses: rules,
+    }];
+    out.extend(senses.iter().map(|s| Group {
+        phrases: s.phrases.iter().filter_map(|p| Phrase::new(p)).collect(),
+        senses: Senses::new(&s.near, &s.not_near),
+    }));
+    out
 }
 
 /// Levels a dimension lost, and why.
@@ -266,17 +283,8 @@ fn dimension_score(
 fn said_mistakes(prepared: &Prepared, index: &Index) -> Vec<Vec<Hit>> {
     let plain = |h: &Hit| modality(index.tokens(), h.first, CONDITION_WINDOW) == Modality::Asserted;
     let said = |item: &Item| {
-        let mut hits: Vec<Hit> = item
-            .phrases
-            .iter()
-            .flat_map(|p| index.find(p))
-            .filter(plain)
-            .collect();
-        if !hits.is_empty() {
-            let context = item.senses.context(index);
-            hits.retain(|h| context.fits(index, h));
-        }
-        hits.sort_by_key(|h| (h.first, h.last));
+        let mut hits = item.hits(index, |p| index.find(p));
+        hits.retain(plain);
         hits
     };
     prepared.anti.iter().map(said).collect()
