@@ -13,6 +13,7 @@ use rehearse::score::{Delivery, ScoreCard, Scorer, measure};
 use rehearse::transcribe::{Transcript, Word};
 
 // The parts live beside this file in `tests/scorer/`, which Cargo builds as one test binary.
+mod anchors;
 mod bank;
 mod properties;
 mod quotes;
