@@ -7,7 +7,8 @@
 //! - `REHEARSE_QUALITY_DUMP=FILE` writes one JSON line per answer (labels, score, levels, flags),
 //!   for looking into disagreements.
 //! - `REHEARSE_QUALITY_SPOKEN=N` also speaks the first N answers of the split (in id order) with
-//!   espeak-ng at 150 words per minute, scores the recordings with `rehearse score` (the installed
+//!   espeak-ng (at its rate setting 130, about 150 spoken words per minute, so the recording's
+//!   timing matches what a transcript's length implies), scores the recordings with `rehearse score` (the installed
 //!   Whisper model) and reports how the score moved from text to speech.
 //! - `REHEARSE_QUESTIONS=DIR` scores against the question files in DIR (replacing the built-in
 //!   questions of the same id), to try rubric changes without rebuilding.
@@ -127,12 +128,12 @@ fn spoken(scored: &[Scored], n: usize) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut picked: Vec<&Scored> = scored.iter().collect();
     picked.sort_by(|a, b| a.answer.id.cmp(&b.answer.id));
-    let mut changes = Vec::new();
-    println!("text to speech (espeak-ng, 150 wpm; Whisper through `rehearse score`):");
+    let (mut changes, mut content_changes) = (Vec::new(), Vec::new());
+    println!("text to speech (espeak-ng at about 150 wpm; Whisper through `rehearse score`):");
     for s in picked.into_iter().take(n) {
         let wav = dir.path().join(format!("{}.wav", s.answer.id));
         let spoke = std::process::Command::new("espeak-ng")
-            .args(["-s", "150", "-w"])
+            .args(["-s", "130", "-w"])
             .arg(&wav)
             .arg(&s.answer.text)
             .status()
@@ -155,19 +156,26 @@ fn spoken(scored: &[Scored], n: usize) {
         let heard = report["score"]["overall"]
             .as_f64()
             .expect("an overall score");
+        let content = report["score"]["content"]
+            .as_f64()
+            .expect("a content score");
         let change = heard - f64::from(s.card.overall);
+        let content_change = content - f64::from(s.card.content);
         println!(
-            "  {:<34} text {:>3}  speech {:>3}  change {:>+4}",
-            s.answer.id, s.card.overall, heard, change
+            "  {:<34} text {:>3}  speech {:>3}  change {:>+4}  (content {:>+4})",
+            s.answer.id, s.card.overall, heard, change, content_change
         );
         changes.push(change);
+        content_changes.push(content_change);
     }
-    let mean = changes.iter().sum::<f64>() / changes.len().max(1) as f64;
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
     println!(
-        "  {} answers: median change {:+.1}, mean change {:+.1}",
+        "  {} answers: overall median change {:+.1}, mean {:+.1}; content median change {:+.1}, mean {:+.1}",
         changes.len(),
         median(&changes),
-        mean
+        mean(&changes),
+        median(&content_changes),
+        mean(&content_changes)
     );
 }
 

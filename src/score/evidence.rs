@@ -64,19 +64,20 @@ impl Item {
     }
 
     /// The hits `find` gives for the item's phrases that are used in their group's sense, in text
-    /// order.
-    pub fn hits(&self, index: &Index, find: impl Fn(&Phrase) -> Vec<Hit>) -> Vec<Hit> {
-        let mut hits = Vec::new();
+    /// order, and whether `find` found anything at all before the context rules were applied.
+    pub fn hits(&self, index: &Index, find: impl Fn(&Phrase) -> Vec<Hit>) -> (Vec<Hit>, bool) {
+        let (mut hits, mut found_any) = (Vec::new(), false);
         for group in &self.groups {
             let found: Vec<Hit> = group.phrases.iter().flat_map(&find).collect();
             if found.is_empty() {
                 continue;
             }
+            found_any = true;
             let context = group.senses.context(index);
             hits.extend(found.into_iter().filter(|h| context.fits(index, h)));
         }
         hits.sort_by_key(|h| (h.first, h.last));
-        hits
+        (hits, found_any)
     }
 }
 
@@ -120,15 +121,9 @@ pub fn clause(tokens: &[Token], first: usize, last: usize) -> (usize, usize) {
 /// An item's usable hits in text order: exact ones, or fuzzy ones when there are none, in the
 /// sense the item's context rules allow.
 fn item_hits(index: &Index, item: &Item) -> Vec<Hit> {
-    let exact = |p: &Phrase| index.find(p);
-    let mut hits = item.hits(index, exact);
-    let any_exact = item
-        .groups
-        .iter()
-        .flat_map(|g| &g.phrases)
-        .any(|p| !exact(p).is_empty());
+    let (mut hits, any_exact) = item.hits(index, |p| index.find(p));
     if !any_exact {
-        hits = item.hits(index, |p| index.find_fuzzy(p));
+        hits = item.hits(index, |p| index.find_fuzzy(p)).0;
     }
     hits.retain(|h| h.modality != Modality::Negated);
     hits

@@ -45,6 +45,8 @@ pub struct Phrase {
     hash: u64,
     /// How many of its tokens are [`JOINING_WORDS`].
     joining: usize,
+    /// Which letters its key holds (see [`letters`]).
+    letters: u32,
 }
 
 impl Phrase {
@@ -61,8 +63,9 @@ impl Phrase {
         }
         Some(Phrase {
             hash: fnv(FNV_OFFSET, key.as_bytes()),
-            key,
             joining: tokens.iter().filter(|t| is_joining(&t.text)).count(),
+            letters: letters(key.as_bytes()),
+            key,
         })
     }
 
@@ -98,6 +101,7 @@ struct Gram {
     start: u32,
     len: u8,
     key_len: u16,
+    letters: u32,
 }
 
 /// A transcript's tokens indexed for phrase lookup.
@@ -123,7 +127,7 @@ impl<'t> Index<'t> {
         let limit = max_key_len + 2;
         let (mut grams, mut by_hash, mut by_shape) = (Vec::new(), Vec::new(), Vec::new());
         for start in 0..content.len() {
-            let (mut h, mut key_len) = (FNV_OFFSET, 0usize);
+            let (mut h, mut key_len, mut seen) = (FNV_OFFSET, 0usize, 0u32);
             let Some(&first_byte) = tokens[content[start]].stem.as_bytes().first() else {
                 continue;
             };
@@ -136,6 +140,7 @@ impl<'t> Index<'t> {
                 }
                 h = fnv(h, tokens[ti].stem.as_bytes());
                 key_len += tokens[ti].stem.len();
+                seen |= letters(tokens[ti].stem.as_bytes());
                 if key_len > limit {
                     break;
                 }
@@ -144,6 +149,7 @@ impl<'t> Index<'t> {
                     start: start as u32,
                     len: len as u8,
                     key_len: key_len as u16,
+                    letters: seen,
                 });
                 by_hash.push((h, id));
                 by_shape.push(shape(first_byte, key_len) | u64::from(id));
@@ -201,6 +207,11 @@ impl<'t> Index<'t> {
             let from = self.by_shape.partition_point(|&x| x < lo);
             for &x in self.by_shape[from..].iter().take_while(|&&x| x < hi) {
                 let g = self.grams[(x & 0xffff_ffff) as usize];
+                // Each edit changes which letters a key holds by at most two: a cheap test that
+                // rules out most candidates before the edit distance is counted.
+                if (g.letters ^ phrase.letters).count_ones() as usize > 2 * k {
+                    continue;
+                }
                 if first != want[0] && self.last_byte(&g) != want.last().copied() {
                     continue;
                 }
@@ -275,6 +286,14 @@ fn shape(first_byte: u8, key_len: usize) -> u64 {
 /// recognition swaps "a" and "the" freely and they never decide what a phrase means.
 fn is_article(text: &str) -> bool {
     matches!(text, "a" | "an" | "the")
+}
+
+/// The set of lower-case letters in `bytes`, one bit each; other bytes share the last bit.
+fn letters(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0, |set, &b| {
+        let bit = if b.is_ascii_lowercase() { b - b'a' } else { 26 };
+        set | 1 << bit
+    })
 }
 
 /// Whether a token is one of the [`JOINING_WORDS`].

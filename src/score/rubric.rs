@@ -283,7 +283,7 @@ fn dimension_score(
 fn said_mistakes(prepared: &Prepared, index: &Index) -> Vec<Vec<Hit>> {
     let plain = |h: &Hit| modality(index.tokens(), h.first, CONDITION_WINDOW) == Modality::Asserted;
     let said = |item: &Item| {
-        let mut hits = item.hits(index, |p| index.find(p));
+        let (mut hits, _) = item.hits(index, |p| index.find(p));
         hits.retain(plain);
         hits
     };
