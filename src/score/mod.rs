@@ -4,8 +4,8 @@
 //! [`assess`] is the whole pipeline from an answer as heard to its [`ScoreReport`]. [`delivery`]
 //! measures timing. The rubric scorer ([`Scorer`], a question prepared once) turns a transcript into
 //! a [`ScoreCard`]: [`spoken`] makes its words comparable ([`crate::text`]), [`matcher`] (with
-//! [`edits`] and [`modality`]) finds rubric phrases, [`evidence`], [`story`] and [`rubric`] judge
-//! them, [`fluency`] and [`pace`] measure how it was said, and [`card`] and [`advice`] assemble the
+//! [`edits`] and [`modality`]) finds rubric phrases, [`senses`] keeps those used in the sense the
+//! rubric's context rules ask for, [`evidence`], [`story`] and [`rubric`] judge them, [`fluency`] and [`pace`] measure how it was said, and [`card`] and [`advice`] assemble the
 //! card. Rendering it is `report`'s job.
 
 pub mod advice;
