@@ -154,6 +154,14 @@ pub struct Evidence {
     pub senses: Vec<Sense>,
 }
 
+impl Evidence {
+    /// Every phrase that can earn the item: its phrases, misheard spellings and `sense` tables'.
+    pub fn every_phrase(&self) -> impl Iterator<Item = &String> {
+        let senses = self.senses.iter().flat_map(|s| &s.phrases);
+        self.phrases.iter().chain(&self.misheard).chain(senses)
+    }
+}
+
 /// Phrases that count only in the sense their own context rules give, written
 /// `[[dimension.evidence.sense]]` or `[[anti_pattern.sense]]`. The item's own `near` and
 /// `not_near` do not apply to them.

@@ -56,10 +56,7 @@ fn phrases(q: &Question) -> Vec<String> {
     q.dimensions
         .iter()
         .flat_map(|d| &d.evidence)
-        .flat_map(|e| {
-            let senses = e.senses.iter().flat_map(|s| &s.phrases);
-            e.phrases.iter().chain(&e.misheard).chain(senses)
-        })
+        .flat_map(|e| e.every_phrase())
         .cloned()
         .collect()
 }
@@ -107,10 +104,7 @@ fn check(q: &Question, words: &[&str], quote: &Quote, dimension: &str) -> Result
         tokens.last().map(|t| t.word),
     );
     let found = item
-        .phrases
-        .iter()
-        .chain(&item.misheard)
-        .chain(item.senses.iter().flat_map(|s| &s.phrases))
+        .every_phrase()
         .filter_map(|p| Phrase::new(p))
         .flat_map(|p| [index.find(&p), index.find_fuzzy(&p)].concat())
         .any(|h| (Some(tokens[h.first].word), Some(tokens[h.last].word)) == ends);
