@@ -186,6 +186,7 @@ fn endpoint(
     e.api_key = api_key(&e.api_key_env)?;
     limits(c, &mut e)?;
     e.structured = c.structured;
+    e.cache_prompt = c.read_ahead.applies_to(url).then_some(true);
     Ok(Some(e))
 }
 
@@ -224,6 +225,7 @@ fn limits(
 ) -> Result<(), ConfigError> {
     for (key, d) in [
         ("interviewer.connect_timeout", c.connect_timeout),
+        ("interviewer.first_token_timeout", c.first_token_timeout),
         ("interviewer.read_timeout", c.read_timeout),
         ("interviewer.timeout", c.timeout),
     ] {
@@ -232,6 +234,7 @@ fn limits(
         }
     }
     e.connect_timeout = std::time::Duration::from_millis(c.connect_timeout.as_millis());
+    e.first_token_timeout = std::time::Duration::from_millis(c.first_token_timeout.as_millis());
     e.read_timeout = std::time::Duration::from_millis(c.read_timeout.as_millis());
     e.timeout = std::time::Duration::from_millis(c.timeout.as_millis());
     if c.retries > 10 {

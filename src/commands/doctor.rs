@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::error::DoctorFailed;
-use crate::interview::client::Message;
+use crate::interview::client::{Event, Message};
 use crate::interview::prompts::{Origin, Prompts};
 use crate::interview::voice::{Engine, Voice};
 use crate::interview::{InterviewError, LlmClient};
@@ -26,6 +26,8 @@ pub enum Status {
     Ok,
     /// Works, with something worth knowing.
     Note,
+    /// Works, but not well enough to be pleasant: slow, say.
+    Warn,
     /// Does not work.
     Fail,
 }
@@ -79,6 +81,7 @@ fn render(checks: &[Check], format: Format) -> String {
         let mark = match c.status {
             Status::Ok => "ok  ",
             Status::Note => "note",
+            Status::Warn => "warn",
             Status::Fail => "FAIL",
         };
         out += &format!("{mark}  {:<12} {}\n", c.check, c.detail);
@@ -182,7 +185,78 @@ fn endpoint(settings: &Settings) -> Vec<Check> {
         .build()
         .expect("a tokio runtime starts");
     runtime.block_on(probe_endpoint(&client, &mut checks));
+    if !checks.iter().any(|c| c.status == Status::Fail) {
+        let question = settings
+            .practice
+            .question
+            .clone()
+            .unwrap_or_else(|| settings.default_question.clone());
+        checks.push(match Bank::load(settings.questions_dir.as_deref()) {
+            Ok(bank) => match bank.get(&question) {
+                Some(q) => match crate::interview::speed::request(q) {
+                    Ok(messages) => runtime.block_on(speed(e, &messages)),
+                    Err(err) => line("speed", Status::Fail, crate::error_chain(&err)),
+                },
+                None => line(
+                    "speed",
+                    Status::Note,
+                    format!("no question `{question}` to time a critique on"),
+                ),
+            },
+            Err(err) => line("speed", Status::Note, crate::error_chain(&err)),
+        });
+    }
     checks
+}
+
+/// A round longer than this gets a warning.
+const SLOW_ROUND: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Times a critique-sized request and says how long a round would take.
+async fn speed(
+    e: &crate::interview::Endpoint,
+    messages: &[crate::interview::client::Message],
+) -> Check {
+    let speed = match crate::interview::speed::probe(e, messages).await {
+        Ok(s) => s,
+        Err(err) => return line("speed", Status::Fail, crate::error_chain(&err)),
+    };
+    let ahead = e.cache_prompt == Some(true);
+    let first = speed.first_token.as_secs_f64();
+    let rate = speed
+        .tokens_per_second
+        .map_or("too few tokens to tell the writing speed".into(), |r| {
+            format!("{r:.1} tokens/s")
+        });
+    let Some(round) = speed.estimate(ahead) else {
+        return line(
+            "speed",
+            Status::Note,
+            format!("a critique-sized prompt's first token after {first:.1} s; {rate}"),
+        );
+    };
+    let secs = round.as_secs();
+    let detail = format!(
+        "a critique-sized prompt's first token after {first:.1} s, then {rate}: a critique takes \
+         about {secs} s after the answer ends{}",
+        if ahead {
+            " (reading ahead while you speak)"
+        } else {
+            ""
+        }
+    );
+    if round > SLOW_ROUND {
+        line(
+            "speed",
+            Status::Warn,
+            format!(
+                "{detail}; that is minutes per round: try a smaller model, a GPU server, or \
+                 interviewer.read_ahead = \"on\" if the server has a prompt cache"
+            ),
+        )
+    } else {
+        line("speed", Status::Ok, detail)
+    }
 }
 
 async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
@@ -229,7 +303,9 @@ async fn probe_endpoint(client: &LlmClient, checks: &mut Vec<Check>) {
     checks.push(schema(client).await);
 }
 
-/// Whether the listed `models` include the endpoint's.
+/// Whether the listed `models` include the endpoint's. A server that lists exactly one other
+/// model is most likely llama.cpp's, which names its model by file path and answers whatever name
+/// a request gives: a note, and the chat check below tells.
 fn model_check(models: &[String], e: &crate::interview::Endpoint) -> Check {
     if models.iter().any(|m| m == &e.model) {
         line("model", Status::Ok, format!("{} is served", e.model))
@@ -238,6 +314,17 @@ fn model_check(models: &[String], e: &crate::interview::Endpoint) -> Check {
             "model",
             Status::Note,
             "the server lists no models; the chat check below tells whether the model works",
+        )
+    } else if let [only] = models {
+        line(
+            "model",
+            Status::Note,
+            format!(
+                "the server lists one model, `{only}`, not `{}`; servers with one model (llama.cpp's) \
+                 answer any name, and the chat check below tells. To match, set model = \"{only}\" \
+                 or start llama-server with --alias {}",
+                e.model, e.model
+            ),
         )
     } else {
         line(
@@ -258,8 +345,10 @@ async fn chat(client: &LlmClient) -> Check {
     let started = Instant::now();
     let mut first = None;
     let result = client
-        .chat(&messages, None, &mut |_| {
-            first.get_or_insert_with(|| started.elapsed());
+        .chat(&messages, None, &mut |e| {
+            if let Event::Text(_) = e {
+                first.get_or_insert_with(|| started.elapsed());
+            }
         })
         .await;
     let took = started.elapsed();

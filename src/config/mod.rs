@@ -50,7 +50,10 @@ pub struct InterviewerConfig {
     pub api_key_env: String,
     /// How long connecting may take.
     pub connect_timeout: Duration,
-    /// The longest wait for the next bytes of a reply, the first token included.
+    /// The longest wait for a reply's first token: a local model on a CPU reads the whole prompt
+    /// before it writes anything.
+    pub first_token_timeout: Duration,
+    /// The longest wait for the next piece of a reply once it has begun (a stall).
     pub read_timeout: Duration,
     /// The longest a whole reply may take.
     pub timeout: Duration,
@@ -62,6 +65,9 @@ pub struct InterviewerConfig {
     pub temperature: f64,
     /// How the critique's JSON shape is asked for: `auto`, `json_schema`, `json_object` or `prompt`.
     pub structured: Structured,
+    /// Send the answer to the model while it is spoken, so a local server has read most of it when
+    /// the answer ends: `auto` (for a server on this machine or the local network), `on` or `off`.
+    pub read_ahead: ReadAhead,
     /// Answers in a session: the question, then follow-ups.
     pub rounds: u32,
     /// Speak the interviewer's questions: `off`, `espeak-ng`, `flite`, `say`, `piper` or `api`.
@@ -81,17 +87,58 @@ impl Default for InterviewerConfig {
             model: String::new(),
             api_key_env: "OPENAI_API_KEY".into(),
             connect_timeout: Duration::from_secs(5),
+            first_token_timeout: Duration::from_secs(180),
             read_timeout: Duration::from_secs(60),
-            timeout: Duration::from_secs(180),
+            timeout: Duration::from_secs(480),
             retries: 3,
             max_tokens: 1500,
             temperature: 0.3,
             structured: Structured::Auto,
+            read_ahead: ReadAhead::Auto,
             rounds: 1,
             voice: Engine::Off,
             voice_name: String::new(),
             speech_model: "tts-1".into(),
             prompts_dir: String::new(),
+        }
+    }
+}
+
+/// Whether the interviewer reads the answer while it is spoken (`interviewer.read_ahead`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadAhead {
+    /// On for a server on this machine or the local network, off for others.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
+}
+
+impl ReadAhead {
+    /// Whether to read ahead with a server at `url`: `auto` is on for loopback, private and
+    /// link-local addresses and `localhost`/`.local` names, where a request costs nothing and
+    /// llama.cpp's `cache_prompt` is understood.
+    pub fn applies_to(self, url: &str) -> bool {
+        match self {
+            ReadAhead::On => true,
+            ReadAhead::Off => false,
+            ReadAhead::Auto => {
+                let Some(host) = reqwest::Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()))
+                else {
+                    return false;
+                };
+                match host.parse::<std::net::IpAddr>() {
+                    Ok(std::net::IpAddr::V4(ip)) => {
+                        ip.is_loopback() || ip.is_private() || ip.is_link_local()
+                    }
+                    Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback(),
+                    Err(_) => host == "localhost" || host.ends_with(".local"),
+                }
+            }
         }
     }
 }

@@ -7,6 +7,8 @@
 //! [`InterviewError`] that names the URL, says what is wrong in words a user can act on, and never
 //! holds the API key.
 
+use std::time::Duration;
+
 use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
@@ -55,6 +57,19 @@ struct ChatRequest<'a> {
     temperature: f32,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<&'a serde_json::Value>,
+    /// llama.cpp's server: keep the prompt's processed tokens for the next request that shares
+    /// its beginning. Sent only to servers configured for it (others may refuse unknown fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_prompt: Option<bool>,
+}
+
+/// What a streamed reply hands its caller.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event<'a> {
+    /// No text yet (the server is still reading the prompt); this long since the request went.
+    Waiting(Duration),
+    /// The next piece of the reply.
+    Text(&'a str),
 }
 
 #[derive(Deserialize)]
@@ -126,46 +141,72 @@ impl LlmClient {
         &self.endpoint
     }
 
-    /// Streams a chat reply to `messages`, handing each piece of text to `on_text` as it arrives.
+    /// Streams a chat reply to `messages`, handing each piece of text to `on_event` as it arrives,
+    /// and, while no text has come yet, the time waited so far about once a second.
     /// `format` is the `response_format` to ask for, if any.
     pub async fn chat(
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Reply, InterviewError> {
         let whole = self.endpoint.timeout;
-        match tokio::time::timeout(whole, self.chat_inner(messages, format, on_text)).await {
+        match tokio::time::timeout(whole, self.chat_inner(messages, format, on_event)).await {
             Ok(r) => r,
             Err(_) => Err(self.timeout(Wait::WholeReply(whole))),
         }
     }
 
-    /// Like [`LlmClient::chat`], but when `format` is refused with a 400 the request is sent again
-    /// without it. Returns the reply and whether the format was used.
+    /// Like [`LlmClient::chat`], trying each of `formats` in turn while the server refuses them
+    /// with a 400, and last no `response_format` at all. Returns the reply and the index of the
+    /// format used (`None`: none).
     pub async fn chat_with_fallback(
         &self,
         messages: &[Message],
-        format: Option<&serde_json::Value>,
-        on_text: &mut dyn FnMut(&str),
-    ) -> Result<(Reply, bool), InterviewError> {
-        match self.chat(messages, format, on_text).await {
-            Err(e) if format.is_some() && e.refuses_format() => {
-                tracing::info!("the server refused response_format ({e}); asking without it");
-                Ok((self.chat(messages, None, on_text).await?, false))
+        formats: &[serde_json::Value],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(Reply, Option<usize>), InterviewError> {
+        for (i, format) in formats.iter().enumerate() {
+            match self.chat(messages, Some(format), on_event).await {
+                Err(e) if e.refuses_format() => {
+                    tracing::info!("the server refused a response_format ({e}); trying the next");
+                }
+                r => return r.map(|reply| (reply, Some(i))),
             }
-            r => r.map(|reply| (reply, format.is_some())),
         }
+        Ok((self.chat(messages, None, on_event).await?, None))
     }
 
-    /// One streamed request: send, read the chunks as they come under the read and whole-reply
-    /// timeouts, and map every way it can fail to its sentence. The timeouts and the stream share
-    /// one `select!` loop, which is why this stays one function of about 65 lines.
+    /// Sends `messages` for the server to read into its prompt cache, asking for one token and
+    /// discarding it: the warm-up that lets a local model read an answer while it is spoken.
+    pub async fn warm(&self, messages: &[Message]) -> Result<(), InterviewError> {
+        let request = ChatRequest {
+            model: &self.endpoint.model,
+            messages,
+            stream: false,
+            max_tokens: 1,
+            temperature: self.endpoint.temperature,
+            response_format: None,
+            cache_prompt: Some(true),
+        };
+        let wait = self.endpoint.first_token_timeout;
+        let chat = self.client.chat();
+        let sent = chat.create_byot::<_, serde_json::Value>(request);
+        tokio::time::timeout(wait, sent)
+            .await
+            .map_err(|_| self.timeout(Wait::FirstToken(wait)))?
+            .map_err(|e| self.classify(e, "chat completions"))?;
+        Ok(())
+    }
+
+    /// One streamed request: send, read the chunks as they come under the first-token, stall and
+    /// whole-reply timeouts, and map every way it can fail to its sentence. The timeouts and the
+    /// stream share one loop, which is why this stays one function of about 75 lines.
     async fn chat_inner(
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
-        on_text: &mut dyn FnMut(&str),
+        on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Reply, InterviewError> {
         let request = ChatRequest {
             model: &self.endpoint.model,
@@ -174,20 +215,49 @@ impl LlmClient {
             max_tokens: self.endpoint.max_tokens,
             temperature: self.endpoint.temperature,
             response_format: format,
+            cache_prompt: self.endpoint.cache_prompt,
         };
-        let mut stream = self
-            .client
-            .chat()
-            .create_stream_byot::<_, Chunk>(request)
-            .await
-            .map_err(|e| self.classify(e, "chat completions"))?;
+        let started = tokio::time::Instant::now();
+        let first = self.endpoint.first_token_timeout;
+        let deadline = started + first;
+        let tick = Duration::from_secs(1);
+        // Some servers answer the request only once the prompt is read: that is still the wait
+        // for the first token.
+        let chat = self.client.chat();
+        let sent = chat.create_stream_byot::<_, Chunk>(&request);
+        tokio::pin!(sent);
+        let opened = loop {
+            let until = deadline.min(tokio::time::Instant::now() + tick);
+            match tokio::time::timeout_at(until, &mut sent).await {
+                Ok(r) => break r,
+                Err(_) if tokio::time::Instant::now() >= deadline => {
+                    return Err(self.timeout(Wait::FirstToken(first)));
+                }
+                Err(_) => on_event(Event::Waiting(started.elapsed())),
+            }
+        };
+        let mut stream = opened.map_err(|e| self.classify(e, "chat completions"))?;
         let mut text = String::new();
         let mut finish = None;
         let read = self.endpoint.read_timeout;
         loop {
-            let next = tokio::time::timeout(read, stream.next())
-                .await
-                .map_err(|_| self.timeout(Wait::MidReply(read)))?;
+            let next = if text.is_empty() {
+                let until = deadline.min(tokio::time::Instant::now() + tick);
+                match tokio::time::timeout_at(until, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) if tokio::time::Instant::now() >= deadline => {
+                        return Err(self.timeout(Wait::FirstToken(first)));
+                    }
+                    Err(_) => {
+                        on_event(Event::Waiting(started.elapsed()));
+                        continue;
+                    }
+                }
+            } else {
+                tokio::time::timeout(read, stream.next())
+                    .await
+                    .map_err(|_| self.timeout(Wait::MidReply(read)))?
+            };
             let Some(chunk) = next else { break };
             let chunk = chunk.map_err(|e| self.classify(e, "chat completions"))?;
             if let Some(err) = chunk.error {
@@ -198,7 +268,7 @@ impl LlmClient {
             }
             for choice in chunk.choices {
                 if let Some(piece) = choice.delta.content.filter(|p| !p.is_empty()) {
-                    on_text(&piece);
+                    on_event(Event::Text(&piece));
                     text += &piece;
                 }
                 if let Some(reason) = choice.finish_reason {

@@ -28,11 +28,17 @@ pub struct Critique {
     pub improvements: Vec<String>,
     /// A model outline of a 90-second answer.
     pub outline_90s: Vec<String>,
+    /// The rubric dimension the follow-up probes, when the model named one.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub follow_up_dimension: String,
     /// The next question.
     pub follow_up: String,
     /// Notes the interviewer keeps for later rounds; never shown to the candidate.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub interviewer_notes: String,
+    /// How far the critique can be trusted, measured when it arrived (see [`super::check`]).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub check: Option<super::check::Check>,
 }
 
 /// The verdict on one rubric dimension.
@@ -50,45 +56,132 @@ pub struct Verdict {
     pub comment: String,
 }
 
-/// The JSON schema asked of the model.
-pub fn schema(question: &Question) -> Value {
-    let ids: Vec<&str> = question.dimensions.iter().map(|d| d.id.as_str()).collect();
-    let strings = json!({"type": "array", "items": {"type": "string"}});
+/// Most quotes per dimension.
+pub const MAX_QUOTES: usize = 1;
+/// Longest comment on a dimension, in characters.
+pub const COMMENT_CHARS: usize = 110;
+/// Longest summary, in characters.
+pub const SUMMARY_CHARS: usize = 220;
+/// Most strengths, improvements and outline points.
+pub const MAX_STRENGTHS: usize = 2;
+/// Most improvements.
+pub const MAX_IMPROVEMENTS: usize = 3;
+/// Most outline points.
+pub const MAX_OUTLINE: usize = 4;
+/// Longest strength or improvement, in characters.
+pub const ITEM_CHARS: usize = 150;
+/// Longest outline point, in characters.
+pub const OUTLINE_CHARS: usize = 80;
+/// Longest follow-up question, in characters.
+pub const FOLLOW_UP_CHARS: usize = 180;
+/// Longest private note, in characters.
+pub const NOTES_CHARS: usize = 120;
+/// Most clauses offered as quotable evidence; a longer transcript gets free-text quotes, which are
+/// checked against it on arrival.
+pub const MAX_CLAUSES: usize = 90;
+
+/// The JSON schema asked of the model, with its properties in the order a model should reason in:
+/// per dimension the quotes first, then the score, then a short comment; then the whole-answer
+/// fields; the follow-up after the dimension it probes. Every string and list is bounded, so a small
+/// model cannot run on, and the quotes are, where the transcript is short enough, an `enum` of its
+/// own clauses: constrained decoding can then only pick words the candidate said.
+///
+/// `ids` are the dimensions to judge (those that apply to this answer); `judge_all` is false for a
+/// follow-up answer, which may leave dimensions unjudged (`null`).
+pub fn schema(ids: &[&str], transcript: &str, judge_all: bool) -> Value {
+    let spans = super::check::clauses(transcript);
+    let quote = if !spans.is_empty() && spans.len() <= MAX_CLAUSES {
+        json!({"type": "string", "enum": spans})
+    } else {
+        json!({"type": "string", "maxLength": 160})
+    };
+    let mut levels: Vec<Value> = (0..=4).map(Value::from).collect();
+    if !judge_all {
+        levels.push(Value::Null);
+    }
+    let mut dimensions = serde_json::Map::new();
+    for id in ids {
+        dimensions.insert(
+            (*id).to_string(),
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["evidence", "score", "comment"],
+                "properties": {
+                    "evidence": {"type": "array", "items": quote, "maxItems": MAX_QUOTES},
+                    "score": {"enum": levels},
+                    "comment": {"type": "string", "maxLength": COMMENT_CHARS}
+                }
+            }),
+        );
+    }
+    let bounded = |items: usize, chars: usize| json!({"type": "array", "items": {"type": "string", "maxLength": chars}, "maxItems": items});
     json!({
         "type": "object",
         "additionalProperties": false,
-        "required": ["summary", "dimensions", "strengths", "improvements", "outline_90s", "follow_up", "interviewer_notes"],
+        "required": ["dimensions", "summary", "strengths", "improvements", "follow_up_dimension",
+                     "follow_up", "outline_90s", "interviewer_notes"],
         "properties": {
-            "summary": {"type": "string", "description": "One or two sentences on the whole answer."},
             "dimensions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["id", "score", "enough_to_judge", "evidence", "comment"],
-                    "properties": {
-                        "id": {"type": "string", "enum": ids},
-                        "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 4},
-                        "enough_to_judge": {"type": "boolean"},
-                        "evidence": strings,
-                        "comment": {"type": "string"}
-                    }
-                }
+                "type": "object",
+                "additionalProperties": false,
+                "required": ids,
+                "properties": dimensions
             },
-            "strengths": strings,
-            "improvements": strings,
-            "outline_90s": strings,
-            "follow_up": {"type": "string", "description": "One follow-up question."},
-            "interviewer_notes": {"type": "string", "description": "Private notes for later rounds."}
+            "summary": {"type": "string", "maxLength": SUMMARY_CHARS},
+            "strengths": bounded(MAX_STRENGTHS, ITEM_CHARS),
+            "improvements": bounded(MAX_IMPROVEMENTS, ITEM_CHARS),
+            "follow_up_dimension": {"type": "string", "enum": ids},
+            "follow_up": {"type": "string", "maxLength": FOLLOW_UP_CHARS},
+            "outline_90s": bounded(MAX_OUTLINE, OUTLINE_CHARS),
+            "interviewer_notes": {"type": "string", "maxLength": NOTES_CHARS}
         }
     })
 }
 
-/// The `response_format` value that asks for [`schema`].
-pub fn response_format(question: &Question) -> Value {
+/// The reply's shape in a few lines, for the system prompt: the same for every answer to
+/// `question`, so a server's prompt cache keeps it, and far shorter than the schema itself.
+pub fn shape(question: &Question) -> String {
+    let ids: Vec<&str> = question.dimensions.iter().map(|d| d.id.as_str()).collect();
+    format!(
+        "{{\"dimensions\": {{for each dimension asked for, in rubric order ({}): \
+         {{\"evidence\": [{MAX_QUOTES} exact clause of the transcript, or none], \
+         \"score\": 0-4 (null: not judged), \"comment\": your reason, at most {COMMENT_CHARS} characters}}}},\n\
+         \"summary\": at most {SUMMARY_CHARS} characters,\n\
+         \"strengths\": [at most {MAX_STRENGTHS}, each at most {ITEM_CHARS} characters],\n\
+         \"improvements\": [at most {MAX_IMPROVEMENTS}, most important first, each at most {ITEM_CHARS} characters],\n\
+         \"follow_up_dimension\": the id of the dimension the follow-up probes,\n\
+         \"follow_up\": one question, at most {FOLLOW_UP_CHARS} characters,\n\
+         \"outline_90s\": [at most {MAX_OUTLINE} points of your own model answer, each at most {OUTLINE_CHARS} characters],\n\
+         \"interviewer_notes\": private notes for later rounds, at most {NOTES_CHARS} characters}}",
+        ids.join(", ")
+    )
+}
+
+/// `schema` without the length limits, for a server whose strict mode refuses `maxLength`.
+pub fn without_lengths(mut schema: Value) -> Value {
+    match &mut schema {
+        Value::Object(map) => {
+            map.remove("maxLength");
+            for v in map.values_mut() {
+                *v = without_lengths(v.take());
+            }
+        }
+        Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = without_lengths(v.take());
+            }
+        }
+        _ => {}
+    }
+    schema
+}
+
+/// The `response_format` value that asks for `schema`.
+pub fn response_format(schema: Value) -> Value {
     json!({
         "type": "json_schema",
-        "json_schema": {"name": "critique", "strict": true, "schema": schema(question)}
+        "json_schema": {"name": "critique", "strict": true, "schema": schema}
     })
 }
 
@@ -120,20 +213,35 @@ pub fn from_value(value: &Value, question: &Question) -> Critique {
     let field = |k: &str| value.get(k).unwrap_or(&Value::Null);
     Critique {
         summary: text(field("summary")),
-        dimensions: list(field("dimensions"))
-            .iter()
-            .filter_map(|d| verdict(d, question))
-            .collect(),
+        dimensions: verdicts(field("dimensions"), question),
         strengths: texts(field("strengths")),
         improvements: texts(field("improvements")),
         outline_90s: texts(field("outline_90s")),
+        follow_up_dimension: text(field("follow_up_dimension")),
         follow_up: text(field("follow_up")),
         interviewer_notes: text(field("interviewer_notes")),
+        check: None,
     }
 }
 
-fn verdict(v: &Value, question: &Question) -> Option<Verdict> {
-    let id = text(v.get("id")?);
+/// The verdicts, from the schema's object keyed by dimension id (in the order given) or from a
+/// list of objects that each name their `id`, as models not held to the schema often write.
+fn verdicts(v: &Value, question: &Question) -> Vec<Verdict> {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .filter_map(|(id, d)| verdict(id, d, question))
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|d| verdict(&text(d.get("id")?), d, question))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn verdict(id: &str, v: &Value, question: &Question) -> Option<Verdict> {
+    let id = id.trim().to_string();
     question.dimensions.iter().find(|d| d.id == id)?;
     let score = match v.get("score") {
         Some(Value::Number(n)) => n.as_f64(),
@@ -142,6 +250,7 @@ fn verdict(v: &Value, question: &Question) -> Option<Verdict> {
     }
     .filter(|s: &f64| s.is_finite())
     .map(|s| s.round().clamp(0.0, 4.0) as u8);
+    // The schema has no `enough_to_judge`: a `null` score says it. Older replies may carry it.
     let enough = v
         .get("enough_to_judge")
         .and_then(Value::as_bool)
@@ -153,10 +262,6 @@ fn verdict(v: &Value, question: &Question) -> Option<Verdict> {
         evidence: texts(v.get("evidence").unwrap_or(&Value::Null)),
         comment: text(v.get("comment").unwrap_or(&Value::Null)),
     })
-}
-
-fn list(v: &Value) -> &[Value] {
-    v.as_array().map_or(&[], Vec::as_slice)
 }
 
 fn text(v: &Value) -> String {
@@ -290,11 +395,103 @@ mod tests {
     }
 
     #[test]
-    fn the_schema_names_every_rubric_dimension() {
+    fn the_schema_asks_in_reasoning_order_with_every_field_bounded() {
         let q = question();
-        let s = schema(&q);
-        let listed = &s["properties"]["dimensions"]["items"]["properties"]["id"]["enum"];
-        assert_eq!(listed.as_array().unwrap().len(), q.dimensions.len());
-        assert_eq!(response_format(&q)["json_schema"]["strict"], true);
+        let said = "We roll back first. Then I check the error rate on the dashboard, and I ask \
+                    who changed what.";
+        let all: Vec<&str> = q.dimensions.iter().map(|d| d.id.as_str()).collect();
+        let s = schema(&all, said, true);
+        let text = serde_json::to_string(&s).unwrap();
+        // Properties keep their order on the wire (grammar-building servers follow it).
+        let dims = s["properties"]["dimensions"]["properties"]
+            .as_object()
+            .unwrap();
+        let ids: Vec<&String> = dims.keys().collect();
+        assert_eq!(ids, q.dimensions.iter().map(|d| &d.id).collect::<Vec<_>>());
+        let first = dims.values().next().unwrap()["properties"]
+            .as_object()
+            .unwrap();
+        assert_eq!(
+            first.keys().collect::<Vec<_>>(),
+            ["evidence", "score", "comment"]
+        );
+        assert!(text.find("\"dimensions\"").unwrap() < text.find("\"follow_up\"").unwrap());
+        // Quotes can only be the transcript's own clauses.
+        let quotes = &first["evidence"]["items"]["enum"];
+        assert_eq!(
+            quotes,
+            &json!([
+                "We roll back first",
+                "Then I check the error rate on the dashboard, and I ask who changed what"
+            ])
+        );
+        // Every string has a length limit and every array an item limit.
+        fn bounded(v: &Value) -> bool {
+            match v {
+                Value::Object(m) => {
+                    let ok = match m.get("type").and_then(Value::as_str) {
+                        Some("string") => m.contains_key("maxLength") || m.contains_key("enum"),
+                        Some("array") => m.contains_key("maxItems"),
+                        _ => true,
+                    };
+                    ok && m.values().all(bounded)
+                }
+                Value::Array(items) => items.iter().all(bounded),
+                _ => true,
+            }
+        }
+        assert!(bounded(&s));
+        assert!(
+            !text.contains("null"),
+            "a first answer is judged on every dimension"
+        );
+        assert!(
+            serde_json::to_string(&schema(&all, said, false))
+                .unwrap()
+                .contains("null")
+        );
+        let loose = without_lengths(s.clone());
+        assert!(!serde_json::to_string(&loose).unwrap().contains("maxLength"));
+        assert_eq!(response_format(s)["json_schema"]["strict"], true);
+    }
+
+    #[test]
+    fn a_long_transcript_gets_free_quotes() {
+        let q = question();
+        let said = "One clause here. ".repeat(MAX_CLAUSES + 5);
+        let said: String = said
+            .split(". ")
+            .enumerate()
+            .map(|(i, _)| format!("Clause number {i} here. "))
+            .collect();
+        let s = schema(&[q.dimensions[0].id.as_str()], &said, true);
+        let item = &s["properties"]["dimensions"]["properties"][&q.dimensions[0].id]["properties"]
+            ["evidence"]["items"];
+        assert!(item.get("enum").is_none() && item["maxLength"].is_number());
+    }
+
+    #[test]
+    fn the_schemas_object_of_dimensions_is_read_in_its_order() {
+        let q = question();
+        let (a, b) = (&q.dimensions[1].id, &q.dimensions[0].id);
+        let reply = format!(
+            "{{\"dimensions\": {{\"{a}\": {{\"evidence\": [\"x y\"], \"score\": 2, \"comment\": \"c\"}}, \
+             \"{b}\": {{\"evidence\": [], \"score\": null, \"comment\": \"\"}}, \"nope\": {{\"score\": 3}}}}, \
+             \"summary\": \"s\", \"follow_up_dimension\": \"{b}\", \"follow_up\": \"Why?\"}}"
+        );
+        let c = parse(&reply, &q).unwrap();
+        assert_eq!(c.dimensions.len(), 2);
+        assert_eq!((&c.dimensions[0].id, c.dimensions[0].score), (a, Some(2)));
+        assert_eq!((&c.dimensions[1].id, c.dimensions[1].score), (b, None));
+        assert!(!c.dimensions[1].enough_to_judge);
+        assert_eq!(&c.follow_up_dimension, b);
+    }
+
+    #[test]
+    fn the_shape_names_every_dimension_and_limit() {
+        let q = question();
+        let shape = shape(&q);
+        assert!(q.dimensions.iter().all(|d| shape.contains(&d.id)));
+        assert!(shape.contains(&format!("at most {COMMENT_CHARS} characters")));
     }
 }

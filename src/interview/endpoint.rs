@@ -73,7 +73,9 @@ pub struct Endpoint {
     pub api_key_env: String,
     /// How long connecting may take.
     pub connect_timeout: Duration,
-    /// The longest wait for the next bytes of a reply.
+    /// The longest wait for a reply's first token (a local model reads the whole prompt first).
+    pub first_token_timeout: Duration,
+    /// The longest wait for the next piece of a reply once it has begun.
     pub read_timeout: Duration,
     /// The longest a whole reply may take.
     pub timeout: Duration,
@@ -87,6 +89,10 @@ pub struct Endpoint {
     pub temperature: f32,
     /// How JSON is asked for.
     pub structured: Structured,
+    /// llama.cpp's `cache_prompt` for each request: `None` sends nothing (servers that do not
+    /// know it may refuse it); `Some(true)` also has the interviewer send the answer as it is
+    /// spoken, so the server has read most of it before the answer ends.
+    pub cache_prompt: Option<bool>,
 }
 
 impl Endpoint {
@@ -98,13 +104,15 @@ impl Endpoint {
             api_key: None,
             api_key_env: "OPENAI_API_KEY".into(),
             connect_timeout: Duration::from_secs(5),
+            first_token_timeout: Duration::from_secs(180),
             read_timeout: Duration::from_secs(60),
-            timeout: Duration::from_secs(180),
+            timeout: Duration::from_secs(480),
             retries: 3,
             backoff: Duration::from_millis(500),
             max_tokens: 1500,
             temperature: 0.3,
             structured: Structured::Auto,
+            cache_prompt: None,
         }
     }
 

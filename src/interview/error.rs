@@ -114,6 +114,14 @@ pub enum InterviewError {
         #[source]
         problem: ReplyProblem,
     },
+    /// The critique parsed but says nothing: the model is too small for the job.
+    #[error("the critique from {url} says nothing: {problem}")]
+    Empty {
+        /// The base URL.
+        url: String,
+        /// How it says nothing.
+        problem: CritiqueProblem,
+    },
     /// Anything else on the way.
     #[error("the request to the interviewer at {url} failed: {what}")]
     Other {
@@ -237,7 +245,15 @@ pub enum Wait {
     /// The whole reply took longer than `interviewer.timeout`.
     #[error("did not finish its reply within {} s (interviewer.timeout)", .0.as_secs())]
     WholeReply(Duration),
-    /// The stream stalled for longer than `interviewer.read_timeout`.
+    /// No text came within `interviewer.first_token_timeout` of the request: the server was still
+    /// reading the prompt, or busy.
+    #[error(
+        "sent no first token within {} s (interviewer.first_token_timeout); a model on a CPU may \
+         need longer to read the prompt",
+        .0.as_secs()
+    )]
+    FirstToken(Duration),
+    /// The stream stalled for longer than `interviewer.read_timeout` after its first token.
     #[error(
         "sent nothing for {} s in the middle of its reply (interviewer.read_timeout)",
         .0.as_secs()
@@ -323,6 +339,21 @@ pub enum CritiqueProblem {
     /// The object has none of the schema's fields.
     #[error("it has none of the fields the schema asks for (summary, dimensions, follow_up)")]
     NoFields,
+    /// The critique says nothing: one or two sentences repeated in every field, or no real
+    /// follow-up question; what a model too small for the job writes.
+    #[error(
+        "it repeats {distinct} sentence(s) across its {fields} fields instead of judging the answer; \
+         the model is likely too small for critiques"
+    )]
+    Repetitive {
+        /// Different texts in the critique.
+        distinct: usize,
+        /// Its text fields.
+        fields: usize,
+    },
+    /// The follow-up is a word or two, not a question.
+    #[error("its follow-up question is \"{0}\"; the model is likely too small for critiques")]
+    NoFollowUp(String),
 }
 
 /// A failure that has no sentence of its own. The errors are shown as they say themselves, the

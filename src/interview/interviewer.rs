@@ -9,11 +9,15 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::client::{LlmClient, Message};
+use std::time::Duration;
+
+use super::check;
+use super::client::{Event, LlmClient, Message};
 use super::critique::{self, Critique};
 use super::endpoint::Structured;
 use super::error::{CritiqueProblem, InterviewError, ReplyProblem};
 use super::prompts::{Kind, Prompts, tag_safe};
+use super::read_ahead::ReadAhead;
 use crate::questions::Question;
 use crate::score::ScoreReport;
 use crate::units::clock;
@@ -28,6 +32,15 @@ pub struct Turn<'a> {
     pub report: &'a ScoreReport,
 }
 
+/// How a critique is coming along, for the screen.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// The model is still reading the prompt; this long since the request went.
+    Reading(Duration),
+    /// The critique as far as it can be read.
+    Partial(&'a Critique),
+}
+
 /// The interviewer of one session.
 pub struct Interviewer {
     client: Option<LlmClient>,
@@ -38,7 +51,8 @@ pub struct Interviewer {
     history: Vec<String>,
     notes: Vec<String>,
     bank: VecDeque<String>,
-    schema_refused: bool,
+    /// How many of the `response_format`s tried in turn the server has refused.
+    refused_formats: usize,
     failure: Option<InterviewError>,
 }
 
@@ -72,7 +86,7 @@ impl Interviewer {
             history: Vec::new(),
             notes: Vec::new(),
             bank: question.follow_ups.iter().cloned().collect(),
-            schema_refused: false,
+            refused_formats: 0,
             failure: None,
         };
         // Every template is rendered once now, so a template error stops the session before
@@ -106,17 +120,28 @@ impl Interviewer {
         &self.notes
     }
 
-    /// The model's critique of one answer, streamed: `on_partial` gets the critique read so far
-    /// each time more of it can be read. `None` offline (or after a failure, which
-    /// [`Interviewer::failure`] then holds).
+    /// The model's critique of one answer, streamed: `on_progress` hears how long the model has
+    /// been reading, then gets the critique read so far each time more of it can be read. The
+    /// critique comes back checked against the transcript ([`check::verify`]). `None` offline (or
+    /// after a failure, which [`Interviewer::failure`] then holds).
     pub fn critique(
         &mut self,
         turn: &Turn<'_>,
-        on_partial: &mut dyn FnMut(&Critique),
+        on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Option<Critique> {
         self.client.as_ref()?;
-        match self.try_critique(turn, on_partial) {
-            Ok(c) => {
+        match self.try_critique(turn, on_progress) {
+            Ok(c) if check::repetitive(&c).is_some() => {
+                let problem = check::repetitive(&c).expect("just checked");
+                self.go_offline(InterviewError::Empty {
+                    url: self.url(),
+                    problem,
+                });
+                None
+            }
+            Ok(mut c) => {
+                let r = turn.report;
+                check::verify(&mut c, &r.transcript.text, &self.question, &r.score);
                 self.remember(turn, &c);
                 Some(c)
             }
@@ -125,6 +150,45 @@ impl Interviewer {
                 None
             }
         }
+    }
+
+    /// A reading-ahead thread for the next answer, when the endpoint is set up for it
+    /// (`interviewer.read_ahead`) and the session is online.
+    pub fn read_ahead(&self) -> Option<ReadAhead> {
+        let client = self.client.as_ref()?;
+        client
+            .endpoint()
+            .cache_prompt
+            .is_some_and(|on| on)
+            .then(|| ReadAhead::start(client.endpoint().clone()))
+            .flatten()
+    }
+
+    /// The beginning of the critique request for round `round` (asked `asked`) as it will be sent
+    /// once the answer ends, when the transcript so far is `settled`: the system prompt, then the
+    /// user message cut right after the transcript. `None` when it cannot be rendered.
+    pub fn prefix(&self, asked: &str, round: usize, settled: &str) -> Option<Vec<Message>> {
+        const CUT: &str = "\u{1}rehearse-cut\u{1}";
+        let mut values = BTreeMap::from([
+            ("transcript", format!("{}{CUT}", tag_safe(settled))),
+            ("timing", String::new()),
+            ("local_findings", String::new()),
+            ("notes", self.notes.join("\n")),
+            ("schema", critique::shape(&self.question)),
+        ]);
+        let kind = if round == 0 {
+            Kind::Critique
+        } else {
+            values.insert("follow_up", asked.to_string());
+            values.insert("history", self.history.join("\n\n"));
+            Kind::FollowUp
+        };
+        let user = self.render(kind, &values).ok()?;
+        let user = &user[..user.find(CUT)?];
+        Some(vec![
+            Message::new("system", self.system_prompt().ok()?),
+            Message::new("user", user),
+        ])
     }
 
     /// The next question: the model's follow-up, else the next of the bank's own.
@@ -172,9 +236,11 @@ impl Interviewer {
         let mut text = String::new();
         let reply = self
             .runtime
-            .block_on(client.chat(&messages, None, &mut |piece: &str| {
-                text += piece;
-                on_text(&text);
+            .block_on(client.chat(&messages, None, &mut |e: Event<'_>| {
+                if let Event::Text(piece) = e {
+                    text += piece;
+                    on_text(&text);
+                }
             }))?;
         Ok(reply.text.trim().to_string())
     }
@@ -188,13 +254,23 @@ impl Interviewer {
     fn try_critique(
         &mut self,
         turn: &Turn<'_>,
-        on_partial: &mut dyn FnMut(&Critique),
+        on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Critique, InterviewError> {
         let messages = self.critique_messages(turn)?;
-        let reply = self.ask(&messages, on_partial)?;
+        // Only the dimensions that apply to this answer (a story-only one waits for a story).
+        let ids: Vec<&str> = turn
+            .report
+            .score
+            .dimensions
+            .iter()
+            .filter(|d| d.applies)
+            .map(|d| d.id.as_str())
+            .collect();
+        let schema = critique::schema(&ids, &turn.report.transcript.text, turn.round == 0);
+        let reply = self.ask(&messages, &schema, on_progress)?;
         match critique::parse(&reply, &self.question) {
             Ok(c) => Ok(c),
-            Err(why) => self.repair(messages, reply, why, on_partial),
+            Err(why) => self.repair(messages, &schema, reply, why, on_progress),
         }
     }
 
@@ -202,9 +278,10 @@ impl Interviewer {
     fn repair(
         &mut self,
         mut messages: Vec<Message>,
+        schema: &serde_json::Value,
         reply: String,
         why: CritiqueProblem,
-        on_partial: &mut dyn FnMut(&Critique),
+        on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<Critique, InterviewError> {
         tracing::info!("the critique could not be read ({why}); asking once for a repair");
         messages.push(Message::new("assistant", reply));
@@ -212,71 +289,85 @@ impl Interviewer {
             "user",
             format!(
                 "That reply cannot be used: {why}. Send the critique again as one JSON object \
-                 matching the schema, with nothing before or after it."
+                 in the shape asked for, with nothing before or after it."
             ),
         ));
-        let reply = self.ask(&messages, on_partial)?;
+        let reply = self.ask(&messages, schema, on_progress)?;
         critique::parse(&reply, &self.question).map_err(|why| InterviewError::Malformed {
             url: self.url(),
             problem: ReplyProblem::Critique(why),
         })
     }
 
+    /// The `response_format`s to try in turn: the schema, then (for a strict mode that refuses
+    /// length limits) the schema without them; with `auto`, those the server has not refused yet.
+    fn formats(&self, schema: &serde_json::Value) -> Vec<serde_json::Value> {
+        let client = self.client.as_ref().expect("online");
+        match client.endpoint().structured {
+            Structured::Auto => [
+                critique::response_format(schema.clone()),
+                critique::response_format(critique::without_lengths(schema.clone())),
+            ]
+            .into_iter()
+            .skip(self.refused_formats)
+            .collect(),
+            Structured::JsonSchema => vec![critique::response_format(schema.clone())],
+            Structured::JsonObject => vec![serde_json::json!({"type": "json_object"})],
+            Structured::Prompt => Vec::new(),
+        }
+    }
+
     /// Sends `messages`, with the schema as `response_format` unless the server refused it, and
-    /// streams the critique read so far to `on_partial` whenever it changes.
+    /// streams the critique read so far to `on_progress` whenever it changes.
     fn ask(
         &mut self,
         messages: &[Message],
-        on_partial: &mut dyn FnMut(&Critique),
+        schema: &serde_json::Value,
+        on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Result<String, InterviewError> {
+        let formats = self.formats(schema);
         let client = self.client.as_ref().expect("online");
         let structured = client.endpoint().structured;
-        let format = match structured {
-            Structured::Auto if !self.schema_refused => {
-                Some(critique::response_format(&self.question))
-            }
-            Structured::JsonSchema => Some(critique::response_format(&self.question)),
-            Structured::JsonObject => Some(serde_json::json!({"type": "json_object"})),
-            _ => None,
-        };
         let question = &self.question;
         let mut text = String::new();
         let mut shown: Option<Critique> = None;
-        let mut stream = |piece: &str| {
-            text += piece;
-            if let Some(c) = critique::parse_partial(&text, question)
-                && shown.as_ref() != Some(&c)
-            {
-                on_partial(&c);
-                shown = Some(c);
+        let mut stream = |e: Event<'_>| match e {
+            Event::Waiting(d) => on_progress(Progress::Reading(d)),
+            Event::Text(piece) => {
+                text += piece;
+                if let Some(c) = critique::parse_partial(&text, question)
+                    && shown.as_ref() != Some(&c)
+                {
+                    on_progress(Progress::Partial(&c));
+                    shown = Some(c);
+                }
             }
         };
         let result = if structured == Structured::Auto {
+            let tried = formats.len();
             self.runtime
-                .block_on(client.chat_with_fallback(messages, format.as_ref(), &mut stream))
+                .block_on(client.chat_with_fallback(messages, &formats, &mut stream))
                 .map(|(reply, used)| {
-                    if format.is_some() && !used {
-                        self.schema_refused = true;
-                    }
+                    self.refused_formats += used.unwrap_or(tried);
                     reply
                 })
         } else {
             self.runtime
-                .block_on(client.chat(messages, format.as_ref(), &mut stream))
+                .block_on(client.chat(messages, formats.first(), &mut stream))
         }?;
         Ok(result.text)
     }
 
-    fn critique_messages(&self, turn: &Turn<'_>) -> Result<Vec<Message>, InterviewError> {
+    /// The critique request for `turn`: the system prompt and the user message (the doctor times
+    /// one of these).
+    pub fn critique_messages(&self, turn: &Turn<'_>) -> Result<Vec<Message>, InterviewError> {
         let r = turn.report;
-        let schema = serde_json::to_string_pretty(&critique::schema(&self.question))
-            .expect("a schema serialises");
         let mut values = BTreeMap::from([
             ("transcript", tag_safe(&r.transcript.text)),
             ("timing", timing(r)),
             ("local_findings", local_findings(r)),
             ("notes", self.notes.join("\n")),
-            ("schema", schema),
+            ("schema", critique::shape(&self.question)),
         ]);
         let kind = if turn.round == 0 {
             Kind::Critique
@@ -305,6 +396,7 @@ impl Interviewer {
             ("question", self.question.text.clone()),
             ("rubric", rubric(&self.question)),
             ("target_seconds", self.target_seconds.to_string()),
+            ("schema", critique::shape(&self.question)),
         ]);
         self.prompts.render(Kind::System, &values)
     }
@@ -375,20 +467,73 @@ fn timing(r: &ScoreReport) -> String {
     parts.join(", ")
 }
 
-/// The local scorer's findings, compact.
+/// The local scorer's findings, compact: a level per dimension, the mistakes heard, the fillers.
 fn local_findings(r: &ScoreReport) -> String {
     let s = &r.score;
-    let mut out = format!("Overall {}/100 (content {}/100).\n", s.overall, s.content);
-    for d in s.dimensions.iter().filter(|d| d.applies) {
-        out += &format!("- {} ({}): {}/4. {}\n", d.id, d.name, d.level, d.reason);
-    }
-    for m in &s.mistakes {
-        out += &format!("- Mistake heard: {} ({})\n", m.name, m.hurts);
+    let levels: Vec<String> = s
+        .dimensions
+        .iter()
+        .filter(|d| d.applies)
+        .map(|d| format!("{} {}/4", d.id, d.level))
+        .collect();
+    let mut out = format!(
+        "Overall {}/100. Levels: {}.\n",
+        s.overall,
+        levels.join(", ")
+    );
+    if !s.mistakes.is_empty() {
+        let names: Vec<&str> = s.mistakes.iter().map(|m| m.name.as_str()).collect();
+        out += &format!("Mistakes heard: {}.\n", names.join("; "));
     }
     let f = &s.fluency;
     out += &format!(
-        "- Fillers: {} ({:.1} per 100 words); hedges: {}; repeats: {}\n",
+        "Fillers: {} ({:.1} per 100 words); hedges: {}; repeats: {}.\n",
         f.fillers.count, f.fillers.per_100_words, f.hedges.count, f.repeats.count
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questions::{Bank, FLAGSHIP};
+    use crate::score::{Heard, Scorer, assess};
+
+    const SAID: &str = "First I check who is affected and how badly. Then we roll back the last \
+        release and I confirm the error rate drops. Finally I write it up so it cannot come back.";
+
+    fn report(q: &Question, text: &str) -> ScoreReport {
+        let heard = Heard::text("answer.txt", text);
+        assess(&Scorer::new(q), heard)
+    }
+
+    #[test]
+    fn what_is_read_ahead_is_the_beginning_of_the_request_sent_at_the_end() {
+        let q = Bank::load(None).unwrap().get(FLAGSHIP).unwrap().clone();
+        let i = Interviewer::new(&q, 90, None, Prompts::load(None).unwrap()).unwrap();
+        let r = report(&q, SAID);
+        let whole = i
+            .critique_messages(&Turn {
+                asked: &q.text,
+                round: 0,
+                report: &r,
+            })
+            .unwrap();
+        let settled = "First I check who is affected and how badly. Then we roll back";
+        let prefix = i.prefix(&q.text, 0, settled).unwrap();
+        assert_eq!(prefix[0], whole[0], "the same system prompt");
+        assert!(
+            prefix[1].content.ends_with(settled),
+            "{}",
+            prefix[1].content
+        );
+        assert!(
+            whole[1].content.starts_with(&prefix[1].content),
+            "the final request begins with what was read ahead"
+        );
+        assert!(
+            prefix[0].content.contains("\"follow_up\""),
+            "the reply's shape is in the cached part"
+        );
+    }
 }

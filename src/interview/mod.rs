@@ -11,15 +11,20 @@
 //! - [`error`]: the layer's one error, [`InterviewError`], for the endpoint, the templates and the
 //!   voice.
 //! - [`prompts`]: the prompt templates, built in and overridable, checked at start-up.
+//! - [`check`]: checking a critique against the transcript: verbatim quotes, capped levels, the
+//!   quality measures saved with it.
 //! - [`critique`]: the critique's JSON schema, a tolerant parser and its rendering beside the local
 //!   score.
 //! - [`partial`]: closing a half-received JSON text so a streaming critique can be shown as it grows.
+//! - [`read_ahead`]: sending the answer to the server while it is spoken, for its prompt cache.
+//! - [`speed`]: timing a critique-sized request, for the doctor.
 //! - [`interviewer`]: one interviewer for a session: the conversation, hidden notes, fallback.
 //! - [`voice`]: speaking questions aloud.
 //!
 //! Everything here is optional: without an endpoint, or after it fails, a session goes on with the
 //! local scorer and the question bank's own follow-ups.
 
+pub mod check;
 pub mod client;
 #[cfg(test)]
 mod client_tests;
@@ -31,6 +36,8 @@ pub mod interviewer;
 mod loopback;
 pub mod partial;
 pub mod prompts;
+pub mod read_ahead;
+pub mod speed;
 pub mod transport;
 pub mod voice;
 

@@ -26,14 +26,14 @@ const SPECS: [Spec; 4] = [
     Spec {
         name: "system.md",
         builtin: include_str!("../../prompts/interviewer/system.md"),
-        allowed: &["question", "rubric", "target_seconds"],
+        allowed: &["question", "rubric", "target_seconds", "schema"],
         required: &["question"],
     },
     Spec {
         name: "critique.md",
         builtin: include_str!("../../prompts/interviewer/critique.md"),
         allowed: &["transcript", "timing", "local_findings", "notes", "schema"],
-        required: &["transcript", "schema"],
+        required: &["transcript"],
     },
     Spec {
         name: "follow_up.md",
@@ -47,7 +47,7 @@ const SPECS: [Spec; 4] = [
             "notes",
             "schema",
         ],
-        required: &["follow_up", "transcript", "schema"],
+        required: &["follow_up", "transcript"],
     },
     Spec {
         name: "summary.md",
@@ -219,9 +219,17 @@ mod tests {
         let values = all_values();
         let critique = p.render(Kind::Critique, &values).unwrap();
         assert!(critique.contains("<transcript>\n<<transcript>>\n</transcript>"));
-        assert!(critique.contains("<<schema>>") && critique.contains("<<notes>>"));
+        assert!(
+            critique.starts_with("<transcript>"),
+            "the transcript leads, for the prefix cache"
+        );
+        assert!(critique.contains("<<notes>>"));
         let system = p.render(Kind::System, &values).unwrap();
         assert!(system.contains("<<rubric>>") && system.contains("never instructions"));
+        assert!(
+            system.contains("<<schema>>"),
+            "the reply's shape is in the static prefix"
+        );
         let f = p.render(Kind::FollowUp, &values).unwrap();
         assert!(f.contains("<<follow_up>>") && f.contains("<<history>>"));
         assert!(
@@ -272,7 +280,7 @@ mod tests {
     #[test]
     fn a_missing_placeholder_is_an_error_at_load() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("critique.md"), "Judge: {{ schema }}").unwrap();
+        std::fs::write(dir.path().join("critique.md"), "Judge: {{ timing }}").unwrap();
         let e = Prompts::load(Some(dir.path())).unwrap_err().to_string();
         assert!(e.contains("{{ transcript }}"), "{e}");
     }

@@ -80,7 +80,12 @@ impl Transport {
             .connect_timeout(endpoint.connect_timeout)
             // The stream's own per-chunk timeout (in the client) is the one that should fire, with
             // its clear message; this one, a little longer, guards the wait for the headers.
-            .read_timeout(endpoint.read_timeout + READ_TIMEOUT_SLACK)
+            .read_timeout(
+                endpoint.read_timeout.max(endpoint.first_token_timeout) + READ_TIMEOUT_SLACK,
+            )
+            // Requests are seconds apart, longer than local servers keep an idle connection
+            // (llama.cpp's closes it after 5 s): a pooled one would often be found closed.
+            .pool_max_idle_per_host(0)
             .build()?;
         Ok(Transport {
             http,

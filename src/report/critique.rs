@@ -27,6 +27,12 @@ pub fn render(critique: &Critique, local: &ScoreCard, finished: bool) -> String 
         for v in &critique.dimensions[..shown] {
             out += &dimension_row(v, local);
         }
+        if critique.dimensions[..shown]
+            .iter()
+            .any(|v| v.score.is_none())
+        {
+            out += "  Where the interviewer had not enough to judge, the local level stands.\n";
+        }
     }
     out += &section("Strengths", &critique.strengths, "  - ");
     out += &numbered("Improvements", &critique.improvements);

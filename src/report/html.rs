@@ -336,9 +336,10 @@ fn critique<'a>(
                 .iter()
                 .find(|d| d.id == v.id)
                 .map_or(v.id.as_str(), |d| d.name.as_str()),
-            score: v
-                .score
-                .map_or("not enough to judge".to_string(), |s| format!("{s}/4")),
+            score: v.score.map_or(
+                "not enough to judge: the local level stands".to_string(),
+                |s| format!("{s}/4"),
+            ),
             comment: &v.comment,
             quotes: &v.evidence,
         })
@@ -442,9 +443,8 @@ mod tests {
     use super::*;
     use crate::interview::critique::Verdict;
     use crate::questions::{Bank, FLAGSHIP};
-    use crate::score::{Heard, Scorer, Source, SourceKind, assess};
+    use crate::score::{Heard, Scorer, assess};
     use crate::store::summary::{Kind, UsedSettings};
-    use crate::transcribe::Transcript;
 
     /// Text that breaks the page unless it is escaped: a tag, both quotes and an ampersand.
     const HOSTILE: &str = "<script>alert(\"pwned\")</script> & 'it's'";
@@ -452,17 +452,7 @@ mod tests {
     fn report(bank: &Bank) -> ScoreReport {
         let question = bank.get(FLAGSHIP).unwrap();
         let text = format!("I checked the error rate {HOSTILE} and rolled back the deploy, um.");
-        let heard = Heard {
-            source: Source {
-                path: "answer.txt".into(),
-                kind: SourceKind::Transcript,
-                audio: None,
-            },
-            model: None,
-            transcript: Transcript::from_text(&text),
-            samples: None,
-            notes: Vec::new(),
-        };
+        let heard = Heard::text("answer.txt", &text);
         let mut report = assess(&Scorer::new(question), heard);
         report.score.question_text = format!("The question {HOSTILE}");
         report
@@ -482,7 +472,7 @@ mod tests {
             improvements: vec![format!("Improve {HOSTILE}")],
             outline_90s: vec![format!("Outline {HOSTILE}")],
             follow_up: format!("Follow-up {HOSTILE}"),
-            interviewer_notes: String::new(),
+            ..Critique::default()
         }
     }
 

@@ -96,6 +96,24 @@ pub struct Heard<'a> {
     pub notes: Vec<String>,
 }
 
+impl Heard<'_> {
+    /// A typed transcript read from `path` (or written by rehearse itself, for a probe): no model,
+    /// no samples, no timing.
+    pub fn text(path: &str, text: &str) -> Heard<'static> {
+        Heard {
+            source: Source {
+                path: path.into(),
+                kind: SourceKind::Transcript,
+                audio: None,
+            },
+            model: None,
+            transcript: Transcript::from_text(text),
+            samples: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// Measures how the answer was said and judges what was said against the scorer's question.
 /// Pure: the same answer always gives the same report.
 pub fn assess(scorer: &Scorer<'_>, heard: Heard<'_>) -> ScoreReport {

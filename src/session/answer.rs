@@ -40,6 +40,8 @@ pub struct AnswerSpec<'a> {
     pub audio: PathBuf,
     /// The model, for the report.
     pub model: Option<ModelUsed>,
+    /// Told the settled transcript each time it grows (the interviewer reads ahead with it).
+    pub heard: Option<&'a dyn Fn(&str)>,
 }
 
 /// Why recording stopped.
@@ -184,6 +186,8 @@ struct Take<'a> {
     view: LiveView,
     quiet: Duration,
     key: Option<Key>,
+    heard: Option<&'a dyn Fn(&str)>,
+    told: usize,
 }
 
 impl<'a> Take<'a> {
@@ -207,6 +211,8 @@ impl<'a> Take<'a> {
             view,
             quiet: Duration::ZERO,
             key: None,
+            heard: spec.heard,
+            told: 0,
         }
     }
 
@@ -301,6 +307,12 @@ impl<'a> Take<'a> {
     }
 
     fn take_progress(&mut self, p: &Progress) {
+        if let Some(heard) = self.heard
+            && p.settled.text.len() > self.told
+        {
+            self.told = p.settled.text.len();
+            heard(&p.settled.text);
+        }
         self.view.transcript = p.settled.text.clone();
         self.view.pending = p
             .pending

@@ -22,6 +22,7 @@ use super::versions;
 use super::view::{Key, LiveView, Phase, Present, Screen};
 use crate::audio::LoadLimits;
 use crate::interview::critique::{self, Critique};
+use crate::interview::interviewer::Progress;
 use crate::interview::interviewer::{Interviewer, Turn};
 use crate::interview::voice::Voice;
 use crate::questions::Question;
@@ -305,9 +306,34 @@ impl Ctx<'_> {
         };
         let (interviewer, present) = (&mut *self.interviewer, self.present);
         let local = &answer.report.score;
-        let critique = streamed(&mut *self.screen, view, |on_text| {
-            interviewer.critique(&turn, &mut |c| on_text(&present.critique(c, local, false)))
-        })?;
+        let screen = &mut *self.screen;
+        let mut shown = Ok(());
+        let mut reading = 0;
+        let critique = interviewer.critique(&turn, &mut |p| {
+            match p {
+                // Once a second while the model reads the answer: say so, with the seconds.
+                Progress::Reading(d) if d.as_secs() != reading => {
+                    reading = d.as_secs();
+                    view.status = format!("the interviewer is reading the answer… {reading} s");
+                }
+                Progress::Reading(_) => return,
+                Progress::Partial(c) => {
+                    let text = present.critique(c, local, false);
+                    // Only a change is drawn: a critique read further often renders the same.
+                    if view.critique.as_deref() == Some(text.as_str()) {
+                        return;
+                    }
+                    view.critique = Some(text);
+                    view.status = "the interviewer is writing…".into();
+                }
+            }
+            // A screen that failed once is not drawn on again; the error ends the session after
+            // the reply is in.
+            if shown.is_ok() {
+                shown = screen.show(view);
+            }
+        });
+        shown?;
         match &critique {
             Some(c) => {
                 view.critique = Some(self.present.critique(c, local, true));
@@ -371,6 +397,14 @@ impl Ctx<'_> {
                 1 => self.dir.file(&format!("answer-{}.wav", round + 1)),
                 n => self.dir.file(&format!("answer-{}.take{n}.wav", round + 1)),
             };
+            // The interviewer reads the answer as it settles, so the critique starts sooner.
+            let reader = self.interviewer.read_ahead();
+            let interviewer = &*self.interviewer;
+            let heard = |settled: &str| {
+                if let (Some(r), Some(m)) = (&reader, interviewer.prefix(asked, round, settled)) {
+                    r.send(m);
+                }
+            };
             let spec = AnswerSpec {
                 title: format!("rehearse · {} · {label}", self.question.id),
                 scorer: &self.scorer,
@@ -378,9 +412,25 @@ impl Ctx<'_> {
                 clock,
                 audio,
                 model: self.opts.model.clone(),
+                heard: reader.is_some().then_some(&heard as &dyn Fn(&str)),
             };
             let mut source = open_source(self.opts, round)?;
-            match answer::run(&spec, source.as_mut(), &self.engine, &mut *self.screen) {
+            let outcome = answer::run(&spec, source.as_mut(), &self.engine, &mut *self.screen);
+            if let Some(r) = reader {
+                let stats = r.finish();
+                tracing::info!(
+                    "read ahead: {} requests, {} ms of reading, the end waited {} ms{}",
+                    stats.sent,
+                    stats.busy.as_millis(),
+                    stats.waited.as_millis(),
+                    if stats.failed {
+                        " (stopped after a failure)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            match outcome {
                 Ok(Outcome::Done(a)) => return Ok(Some(*a)),
                 Ok(Outcome::Retry(path)) => session.abandoned.push(path),
                 Ok(Outcome::Quit(path)) => {

@@ -35,9 +35,16 @@ pub fn critique_json(follow_up: &str, notes: &str) -> String {
     .to_string()
 }
 
+/// The interviewer's config for `server_url`; reading ahead is off unless `extra` sets it, so the
+/// script's replies go to the critiques.
 pub fn config(server_url: &str, extra: &str) -> String {
+    let extra = if extra.contains("read_ahead") {
+        extra.to_string()
+    } else {
+        format!("read_ahead = \"off\"\n{extra}")
+    };
     format!(
-        "[interviewer]\nbase_url = \"{server_url}\"\nmodel = \"test-model\"\napi_key_env = \"REHEARSE_TEST_KEY\"\nread_timeout = \"5s\"\ntimeout = \"30s\"\n{extra}"
+        "[interviewer]\nbase_url = \"{server_url}\"\nmodel = \"test-model\"\napi_key_env = \"REHEARSE_TEST_KEY\"\nfirst_token_timeout = \"5s\"\nread_timeout = \"5s\"\ntimeout = \"30s\"\n{extra}"
     )
 }
 
@@ -143,9 +150,22 @@ fn a_session_sends_the_rubric_and_the_tagged_transcript_and_shows_the_critique()
         "{user}"
     );
     assert_eq!(sent["response_format"]["type"], "json_schema");
-    let ids = &sent["response_format"]["json_schema"]["schema"]["properties"]["dimensions"]["items"]
-        ["properties"]["id"]["enum"];
-    assert_eq!(ids.as_array().unwrap().len(), dimension_ids().len());
+    // One entry per dimension that applies (the story one waits for a story), quotes from the
+    // transcript's own clauses only.
+    let dims =
+        sent["response_format"]["json_schema"]["schema"]["properties"]["dimensions"]["properties"]
+            .as_object()
+            .unwrap();
+    let all = dimension_ids();
+    assert!(dims.len() >= all.len() - 1 && dims.keys().all(|k| all.contains(k)));
+    let quotes = dims.values().next().unwrap()["properties"]["evidence"]["items"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(
+        quotes
+            .iter()
+            .all(|q| transcript.contains(q.as_str().unwrap()))
+    );
     // The critique beside the local score, on the screen and in the folder.
     assert!(
         stdout.contains("Interviewer") && stdout.contains("Clear triage and rollback"),
@@ -369,4 +389,53 @@ fn offline_never_calls_the_server() {
     assert!(ok, "{stderr}");
     assert!(!stdout.contains("Interviewer"));
     assert!(server.requests().is_empty());
+}
+
+#[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
+fn the_interviewer_reads_the_answer_while_it_is_spoken() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(vec![Reply::text(&critique_json("Why?", ""), 50)], &[]);
+    // The bundled answer: a minute of speech with the pauses where a transcript settles.
+    let input = crate::util::root().join("samples/answer.flac");
+    let out = rehearse_with(dir.path(), &config(&server.url(), "read_ahead = \"on\"\n"))
+        .env("REHEARSE_TEST_KEY", KEY)
+        .args(["--quiet", "practice", "--plain", "--speed", "4", "-i"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let chats: Vec<serde_json::Value> = server.chats().iter().map(|c| c.json()).collect();
+    let (warm, critique): (Vec<_>, Vec<_>) = chats.iter().partition(|c| c["stream"] == false);
+    assert!(!warm.is_empty(), "no request was read ahead: {chats:?}");
+    assert_eq!(critique.len(), 1);
+    for w in &warm {
+        assert_eq!(w["max_tokens"], 1);
+        assert_eq!(w["cache_prompt"], true);
+        assert!(w.get("response_format").is_none());
+    }
+    let last = warm.last().unwrap();
+    let critique = critique[0];
+    assert_eq!(
+        last["messages"][0], critique["messages"][0],
+        "the same system prompt"
+    );
+    let ahead = last["messages"][1]["content"].as_str().unwrap();
+    let sent = critique["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        ahead.starts_with("<transcript>\n") && ahead.len() > 20,
+        "{ahead}"
+    );
+    assert!(
+        sent.starts_with(ahead),
+        "the critique request begins with what was read ahead:\n{ahead}\n---\n{sent}"
+    );
+    assert_eq!(critique["cache_prompt"], true);
 }

@@ -164,6 +164,7 @@ fn a_server_that_refuses_the_schema_is_asked_again_without_it() {
     let server = Server::start(
         vec![
             Reply::status(400, "response_format json_schema is not supported"),
+            Reply::status(400, "response_format json_schema is not supported"),
             Reply::text(&critique_json("Why?", ""), 50),
         ],
         &[],
@@ -172,16 +173,19 @@ fn a_server_that_refuses_the_schema_is_asked_again_without_it() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("Clear triage and rollback"));
     let chats = server.chats();
-    assert_eq!(chats.len(), 2);
-    assert!(chats[0].json().get("response_format").is_some());
-    assert!(chats[1].json().get("response_format").is_none());
-    let user = chats[1].json()["messages"][1]["content"]
+    assert_eq!(chats.len(), 3);
+    let format = |i: usize| chats[i].json().get("response_format").cloned();
+    assert!(format(0).unwrap().to_string().contains("maxLength"));
+    let second = format(1).expect("the schema without length limits");
+    assert!(!second.to_string().contains("maxLength"), "{second}");
+    assert!(format(2).is_none());
+    let system = chats[2].json()["messages"][0]["content"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(
-        user.contains("\"enough_to_judge\""),
-        "the schema is in the prompt"
+        system.contains("\"follow_up_dimension\""),
+        "the reply's shape is in the prompt"
     );
 }
 
@@ -328,4 +332,39 @@ fn doctor_says_what_works_and_what_does_not() {
         "{text}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("checks failed"));
+}
+
+#[test]
+fn doctor_notes_a_one_model_server_and_warns_when_a_round_would_take_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    // llama.cpp's server lists its one model by file path and answers any name; this one writes
+    // about three tokens a second.
+    let server = Server::start(
+        vec![Reply::stream(
+            "a slow reply of many small pieces",
+            1,
+            false,
+            std::time::Duration::from_millis(300),
+            None,
+        )],
+        &["/models/qwen2.5-1.5b-instruct-q4_k_m.gguf"],
+    );
+    let out = rehearse_with(dir.path(), &config(&server.url(), ""))
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "a note and a warning are not failures:\n{text}"
+    );
+    assert!(
+        text.contains("note  model        the server lists one model")
+            && text.contains("--alias test-model"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warn  speed") && text.contains("minutes per round"),
+        "{text}"
+    );
 }

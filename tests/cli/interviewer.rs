@@ -31,7 +31,11 @@ fn chat(e: Endpoint) -> (Result<ChatReply, InterviewError>, Vec<String>) {
         .unwrap();
     let mut pieces = Vec::new();
     let messages = [Message::new("user", "Judge this.")];
-    let r = rt.block_on(client.chat(&messages, None, &mut |p| pieces.push(p.to_string())));
+    let r = rt.block_on(client.chat(&messages, None, &mut |e| {
+        if let rehearse::interview::client::Event::Text(p) = e {
+            pieces.push(p.to_string());
+        }
+    }));
     (r, pieces)
 }
 

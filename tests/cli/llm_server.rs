@@ -176,7 +176,22 @@ fn serve(
         return;
     };
     let line = request.line.clone();
+    let warm = request.json()["stream"] == false;
     seen.lock().unwrap().push(request);
+    if warm {
+        // A request to read a prompt ahead (one token, not streamed): answered at once, off the
+        // script.
+        let body = serde_json::json!({"id": "warm", "object": "chat.completion", "created": 0,
+            "model": "test-model", "choices": [{"index": 0, "finish_reason": "length",
+            "message": {"role": "assistant", "content": "x"}}]})
+        .to_string();
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        return;
+    }
     if line.starts_with("GET") && line.contains("/models") {
         let data: Vec<_> = models
             .iter()
