@@ -130,15 +130,17 @@ impl Interviewer {
         on_progress: &mut dyn FnMut(Progress<'_>),
     ) -> Option<Critique> {
         self.client.as_ref()?;
-        match self.try_critique(turn, on_progress) {
-            Ok(c) if check::repetitive(&c).is_some() => {
-                let problem = check::repetitive(&c).expect("just checked");
-                self.go_offline(InterviewError::Empty {
-                    url: self.url(),
-                    problem,
+        // A critique that says nothing is a failure like any other: the local scorer goes on.
+        let critique =
+            self.try_critique(turn, on_progress)
+                .and_then(|c| match check::repetitive(&c) {
+                    Some(problem) => Err(InterviewError::Empty {
+                        url: self.url(),
+                        problem,
+                    }),
+                    None => Ok(c),
                 });
-                None
-            }
+        match critique {
             Ok(mut c) => {
                 let r = turn.report;
                 check::verify(&mut c, &r.transcript.text, &self.question, &r.score);
