@@ -200,8 +200,12 @@ fn header(data: u32) -> [u8; HEADER_LEN as usize] {
     h
 }
 
+/// A sample as 16-bit PCM. Decoders and capture read 16-bit audio as `n / 32768`, so the same
+/// scale here gives back every 16-bit input sample unchanged.
 fn to_i16(s: f32) -> i16 {
-    (s.clamp(-1.0, 1.0) * i16::MAX as f32).round() as i16
+    (s * 32_768.0)
+        .round()
+        .clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }
 
 #[cfg(test)]
@@ -279,8 +283,16 @@ mod tests {
     #[test]
     fn samples_beyond_full_scale_are_clipped_not_wrapped() {
         assert_eq!(to_i16(2.0), i16::MAX);
-        assert_eq!(to_i16(-2.0), -i16::MAX);
+        assert_eq!(to_i16(-2.0), i16::MIN);
         assert_eq!(to_i16(0.0), 0);
+        assert_eq!(to_i16(f32::NAN), 0);
+    }
+
+    #[test]
+    fn sixteen_bit_samples_come_back_unchanged() {
+        for n in [i16::MIN, -12_345, -1, 0, 1, 18_557, i16::MAX] {
+            assert_eq!(to_i16(f32::from(n) / 32_768.0), n);
+        }
     }
 
     #[test]

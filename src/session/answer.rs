@@ -23,7 +23,7 @@ use crate::score::{
     self, AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
 };
 use crate::transcribe::incremental::{self, LiveParams};
-use crate::transcribe::live::{LiveTranscriber, Progress};
+use crate::transcribe::live::{self, LiveTranscriber, Progress};
 use crate::transcribe::{EngineHandle, Transcript};
 
 /// What one answer is: its question, clock, file and labels.
@@ -114,7 +114,7 @@ pub fn run(
     // The rest of the source's audio and the file come first: nothing after this can lose them.
     let rest = source.stop().unwrap_or_default();
     let appended = rec.append(&rest);
-    take.samples.extend_from_slice(&rest);
+    take.fed += rest.len();
     live.feed(rest);
     // A recording that cannot be finished (a full disk) still has every sample in memory: the
     // answer is transcribed and scored from those, and the failure, which says how much of the
@@ -149,11 +149,11 @@ pub fn run(
     take.view.phase = Phase::Finishing;
     take.view.status = "transcribing the last phrase…".into();
     screen.show(&take.view)?;
-    let transcript = live.finish().map_err(|source| SessionError::Transcribe {
+    let heard = live.finish().map_err(|source| SessionError::Transcribe {
         audio: spec.audio.clone(),
         source,
     })?;
-    let mut report = take.report(spec, transcript, failure.as_ref())?;
+    let mut report = take.report(spec, heard, failure.as_ref())?;
     let lost = source.overflows();
     if lost > 0 {
         report.notes.push(format!(
@@ -182,7 +182,8 @@ pub fn run(
 struct Take<'a> {
     scorer: &'a Scorer<'a>,
     clock: Clock,
-    samples: Vec<f32>,
+    /// Samples recorded so far; the live transcriber keeps the samples themselves.
+    fed: usize,
     view: LiveView,
     quiet: Duration,
     key: Option<Key>,
@@ -207,7 +208,7 @@ impl<'a> Take<'a> {
         Take {
             scorer: spec.scorer,
             clock: spec.clock,
-            samples: Vec::new(),
+            fed: 0,
             view,
             quiet: Duration::ZERO,
             key: None,
@@ -281,7 +282,7 @@ impl<'a> Take<'a> {
                 Duration::ZERO
             };
         }
-        self.samples.extend_from_slice(&block);
+        self.fed += block.len();
         live.feed(block);
         Ok(())
     }
@@ -333,16 +334,17 @@ impl<'a> Take<'a> {
     }
 
     fn elapsed(&self) -> Duration {
-        Duration::from_secs_f64(self.samples.len() as f64 / SAMPLE_RATE as f64)
+        Duration::from_secs_f64(self.fed as f64 / SAMPLE_RATE as f64)
     }
 
     /// Measures and scores the finished answer.
     fn report(
         &self,
         spec: &AnswerSpec<'_>,
-        transcript: Transcript,
+        recorded: live::Heard,
         failure: Option<&SessionError>,
     ) -> Result<ScoreReport, SessionError> {
+        let transcript = recorded.transcript;
         if transcript.is_empty() {
             return Err(SessionError::NoSpeech {
                 audio: spec.audio.clone(),
@@ -365,7 +367,7 @@ impl<'a> Take<'a> {
             },
             model: spec.model.clone(),
             transcript,
-            samples: Some(&self.samples),
+            samples: Some(&recorded.samples),
             notes,
         };
         Ok(assess(self.scorer, heard))

@@ -155,3 +155,21 @@ where
     }))
     .expect("a fake engine always builds")
 }
+
+/// Checks that `t` covers all of `audio`, each stretch once and in order.
+pub fn assert_whole(t: &Transcript, audio: &[f32]) {
+    assert!(!t.words.is_empty());
+    // Settled chunks meet exactly; at the last job's seam a word is kept when its middle is
+    // past the seam, so the seam may be off by part of one word either way, never by more.
+    let mut expect_start = 0;
+    for w in &t.words {
+        assert!(
+            w.start_ms.abs_diff(expect_start) < 100,
+            "a word at {} after {expect_start}: {}",
+            w.start_ms,
+            t.text
+        );
+        expect_start = w.end_ms;
+    }
+    assert_eq!(expect_start, samples_to_ms(audio.len()));
+}

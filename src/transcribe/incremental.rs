@@ -3,8 +3,8 @@
 //!
 //! Audio arrives in small blocks. [`Phrases`] keeps it and decides what to decode next. Audio is
 //! *settled* (transcribed for good) in exactly the chunks a one-shot transcription of the whole
-//! recording would use: [`guard::chunks`] groups the voiced spans into stretches of up to 28
-//! seconds cut in the middle of pauses, and a chunk is settled as soon as the speech after it
+//! recording would use: [`guard::chunks`] groups the voiced spans into stretches of up to
+//! [`guard::MAX_CHUNK_MS`] cut in the middle of pauses, and a chunk is settled as soon as the speech after it
 //! shows it is complete. Whisper therefore hears each word with the same context either way, which
 //! keeps the live transcript as accurate as the one-shot one. Meanwhile, whenever the speaker
 //! pauses, the unsettled speech is transcribed *provisionally* and shown as pending text. When the
@@ -104,6 +104,11 @@ impl Phrases {
     /// All samples so far.
     pub fn samples(&self) -> &[f32] {
         &self.samples
+    }
+
+    /// The samples, once the answer is transcribed.
+    pub fn into_samples(self) -> Vec<f32> {
+        self.samples
     }
 
     /// What to decode next while the answer goes on, if anything.

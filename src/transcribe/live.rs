@@ -35,6 +35,15 @@ pub struct Progress {
     pub pending: Option<Transcript>,
 }
 
+/// A finished answer: its transcript and the samples it was transcribed from.
+#[derive(Debug)]
+pub struct Heard {
+    /// The complete transcript.
+    pub transcript: Transcript,
+    /// Every sample fed, at 16 kHz.
+    pub samples: Vec<f32>,
+}
+
 /// A worker thread transcribing an answer while it is spoken.
 pub struct LiveTranscriber {
     feed: Sender<Feed>,
@@ -42,7 +51,7 @@ pub struct LiveTranscriber {
     ending: Arc<AtomicBool>,
     progress: Receiver<Progress>,
     /// Taken by [`LiveTranscriber::finish`]; still here on drop means the answer was abandoned.
-    worker: Option<JoinHandle<Result<Transcript, TranscribeError>>>,
+    worker: Option<JoinHandle<Result<Heard, TranscribeError>>>,
 }
 
 impl LiveTranscriber {
@@ -81,8 +90,9 @@ impl LiveTranscriber {
         }
     }
 
-    /// Ends the answer and waits for the complete transcript.
-    pub fn finish(mut self) -> Result<Transcript, TranscribeError> {
+    /// Ends the answer and waits for the complete transcript, which comes with every sample fed
+    /// (the worker keeps them, so the caller need not keep a copy of its own).
+    pub fn finish(mut self) -> Result<Heard, TranscribeError> {
         self.ending.store(true, Ordering::Relaxed);
         let _ = self.feed.send(Feed::End);
         let worker = self.worker.take().expect("only finish takes the worker");
@@ -119,7 +129,7 @@ fn transcribe_live(
     feed: &Receiver<Feed>,
     progress: &Sender<Progress>,
     ending: &Arc<AtomicBool>,
-) -> Result<Transcript, TranscribeError> {
+) -> Result<Heard, TranscribeError> {
     let mut phrases = Phrases::new(params);
     let fed = loop {
         if let done @ (Fed::Ended | Fed::Dropped) = drain(feed, &mut phrases) {
@@ -141,7 +151,10 @@ fn transcribe_live(
     if fed == Fed::Ended {
         finish_answer(engine, feed, &mut phrases)?;
     }
-    Ok(phrases.settled())
+    Ok(Heard {
+        transcript: phrases.settled(),
+        samples: phrases.into_samples(),
+    })
 }
 
 /// Decodes one job while the answer goes on, unless a provisional transcript already covers it.
@@ -156,6 +169,12 @@ fn decode(
     }
     let part = &phrases.samples()[job.start..job.end];
     let offset_ms = samples_to_ms(job.start);
+    tracing::debug!(
+        start_ms = offset_ms,
+        end_ms = samples_to_ms(job.end),
+        settle = job.settle,
+        "a live job"
+    );
     // An abandoned decode leaves nothing behind; the end handles the rest.
     if let Some(t) = engine.transcribe_until(part, offset_ms, ending)? {
         phrases.apply(job, t);
@@ -173,6 +192,13 @@ fn finish_answer(
     if let Some(job) = phrases.end() {
         let part = &phrases.samples()[job.decode_from..job.end];
         let t = engine.transcribe(part, samples_to_ms(job.decode_from))?;
+        tracing::debug!(
+            decode_from_ms = samples_to_ms(job.decode_from),
+            keep_from_ms = samples_to_ms(job.keep_from),
+            end_ms = samples_to_ms(job.end),
+            heard = t.text,
+            "decoded the end of the answer"
+        );
         phrases.apply_last(job, t);
     }
     Ok(())

@@ -114,6 +114,12 @@ impl WhisperEngine {
         let started = std::time::Instant::now();
         let result = self.state.full(params, samples);
         if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            tracing::debug!(
+                offset_ms,
+                audio_ms = samples_to_ms(samples.len()),
+                took_ms = started.elapsed().as_millis() as u64,
+                "abandoned a decode"
+            );
             return Ok(None);
         }
         result.map_err(TranscribeError::Engine)?;

@@ -161,38 +161,7 @@ pub fn duration_secs(path: &Path) -> f64 {
         .expect("soxi prints a duration")
 }
 
-/// Lower-cases, strips punctuation and splits into words, as the acceptance criteria define WER.
-pub fn normalise(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '\'' || c.is_whitespace() {
-                c
-            } else {
-                ' '
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .map(|w| w.trim_matches('\'').to_string())
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// Word error rate of `hypothesis` against `reference`: word-level edit distance over reference length.
-pub fn wer(reference: &str, hypothesis: &str) -> f64 {
-    let (r, h) = (normalise(reference), normalise(hypothesis));
-    let mut prev: Vec<usize> = (0..=h.len()).collect();
-    for (i, rw) in r.iter().enumerate() {
-        let mut cur = vec![i + 1; h.len() + 1];
-        for (j, hw) in h.iter().enumerate() {
-            let sub = prev[j] + usize::from(rw != hw);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[h.len()] as f64 / r.len().max(1) as f64
-}
+pub use rehearse::testkit::{normalise, wer};
 
 /// The transcript text of a JSON report.
 pub fn text_of(report: &serde_json::Value) -> String {
