@@ -10,15 +10,9 @@
 use super::whisper::RawSegment;
 use crate::audio::{ms_to_samples, samples_to_ms, vad::Span};
 
-/// The longest chunk we hand Whisper, in milliseconds: well under its 30-second window.
-///
-/// Memory sets it. whisper.cpp's buffers grow with the chunk (the encoder's attention with the
-/// square of its length, and the word-timing pass keeps scores over the whole vocabulary for every
-/// token of the chunk), and what a decode touches stays resident, so the longest chunk fixes the
-/// peak: about 8 MB a second of chunk with tiny.en. 24 s keeps a two-minute session under 300 MB,
-/// where 28 s did not, and made no difference to the word error rate on the answers we measured
-/// (README, "Performance").
-pub const MAX_CHUNK_MS: u64 = 24_000;
+/// The longest chunk we hand Whisper, in milliseconds: under its 30-second window with room for the
+/// padding on each side.
+pub const MAX_CHUNK_MS: u64 = 28_000;
 /// Audio kept before the first and after the last voiced frame of a chunk, so that soft onsets and
 /// trailing consonants the voice detector missed still reach the decoder.
 const PAD_MS: u64 = 300;
@@ -40,7 +34,7 @@ pub struct Chunk {
 
 /// Groups the voiced spans of a recording of `len` samples into chunks of at most
 /// [`MAX_CHUNK_MS`], cutting in the middle of pauses. A single voiced span longer than that is cut
-/// at fixed points, which only happens with speech that never pauses for that long.
+/// at fixed points, which only happens with speech that never pauses for 28 seconds.
 pub fn chunks(len: usize, spans: &[Span]) -> Vec<Chunk> {
     let mut out = Vec::new();
     let Some(first) = spans.first() else {
