@@ -4,13 +4,13 @@
 //! Audio arrives in small blocks. [`Phrases`] keeps it and decides what to decode next. Audio is
 //! *settled* (transcribed for good) in exactly the chunks a one-shot transcription of the whole
 //! recording would use: [`guard::chunks`] groups the voiced spans into stretches of up to
-//! [`guard::MAX_CHUNK_MS`] cut in the middle of pauses, and a chunk is settled as soon as the speech after it
-//! shows it is complete. Whisper therefore hears each word with the same context either way, which
-//! keeps the live transcript as accurate as the one-shot one. Meanwhile, whenever the speaker
-//! pauses, the unsettled speech is transcribed *provisionally* and shown as pending text. When the
-//! answer ends, the latest provisional transcript is settled as it is and only the speech after
-//! it, normally the last phrase, is left to decode; a provisional decode still running then is
-//! abandoned rather than waited for.
+//! [`guard::MAX_CHUNK_MS`] cut in the middle of pauses, and a chunk is settled as soon as the
+//! speech after it shows it is complete. Whisper therefore hears each word with the same context
+//! either way, which keeps the live transcript as accurate as the one-shot one. Meanwhile,
+//! whenever the speaker pauses, the unsettled speech is transcribed *provisionally* and shown as
+//! pending text. When the answer ends, the latest provisional transcript is settled as it is and
+//! only the speech after it, normally the last phrase, is left to decode; a provisional decode
+//! still running then is abandoned rather than waited for.
 //!
 //! This module is the bookkeeping alone, with no threads and no engine, so it can be tested step
 //! by step; [`super::live::LiveTranscriber`] drives it while an answer is recorded.
