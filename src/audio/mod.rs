@@ -153,13 +153,16 @@ pub fn load_reporting(
         progress(frames * 1000 / u64::from(rate.max(1)));
         Ok(())
     })?;
-    let samples = match stream {
+    let mut samples = match stream {
         Some(resampler) => resampler.finish().map_err(resample_error)?,
         None => Vec::new(),
     };
     if samples.is_empty() {
         return Err(AudioError::Empty(path.to_path_buf()));
     }
+    // The output grew by doubling; the spare capacity (up to as much again) is given back, so a
+    // long recording holds its samples and nothing more while it is transcribed.
+    samples.shrink_to_fit();
     Ok(Audio { samples, source })
 }
 

@@ -74,7 +74,11 @@ pub fn save(
     if let Some(samples) = samples {
         let path = dir.file("answer-1.wav");
         let mut wav = WavRecorder::create(&path).map_err(SessionError::Audio)?;
-        wav.append(samples).map_err(SessionError::Audio)?;
+        // Written a second at a time: the recorder converts what it is given in one buffer, which
+        // for a whole long recording would be another copy of it.
+        for block in samples.chunks(audio::SAMPLE_RATE as usize) {
+            wav.append(block).map_err(SessionError::Audio)?;
+        }
         wav.finish().map_err(SessionError::Audio)?;
         answer.audio = Some("answer-1.wav".into());
     }
