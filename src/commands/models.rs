@@ -19,15 +19,16 @@ pub fn run(settings: &Settings, action: &ModelsCommand, quiet: bool) -> Result<(
                 .unwrap_or_else(|| settings.model_dirs.store.clone());
             fetch_model(settings, name, &dest, *force, quiet)
         }
-        ModelsCommand::Import { path, dir } => {
+        ModelsCommand::Import { paths, dir } => {
             let started = Instant::now();
             let dest = dir.as_ref().unwrap_or(&settings.model_dirs.store);
-            let summary = import::import(path, dest)?;
+            let summary = import::import(paths, dest)?;
             let info = inspect::inspect(&summary.output)?;
+            let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             print(&format!(
                 "imported {} from {} to {} ({} tensors, {:.1} MB) in {:.1} s\n",
                 info.name(),
-                path.display(),
+                from.join(" and "),
                 summary.output.display(),
                 info.tensors,
                 info.bytes as f64 / 1e6,
