@@ -10,7 +10,8 @@
 //!
 //! This is a subsystem of its own: [`import`] and [`ImportSummary`] are the way in, and
 //! [`ImportError`] the one error every part returns. The parts below read the source
-//! (`source`, `ct2` and its dtypes, `vocab`), work out what to write (`hparams`, `tensor_map`,
+//! (`source`, which finds the files in `place`s and joins a `split` model, `ct2` and its
+//! dtypes, `vocab`), work out what to write (`hparams`, `tensor_map`,
 //! `mel`) and write it (`ggml`). None of them imports anything from the rest
 //! of `models`, and the rest of `models` imports nothing from here, so the importer can change
 //! without touching how models are found, fetched or checked. The check of a finished file is
@@ -23,6 +24,7 @@ mod error;
 mod ggml;
 mod hparams;
 mod mel;
+mod place;
 mod source;
 mod split;
 mod tensor_map;
@@ -39,7 +41,8 @@ pub use error::{DtypeProblem, ExpectedShape, ImportError, Limit, Malformation, T
 use ggml::{GgmlParts, TensorPlan, write_model};
 use hparams::{derive_hparams, model_name};
 use mel::{N_FFT, SAMPLE_RATE, mel_filters};
-use source::{Member, load_source};
+use place::Member;
+use source::load_source;
 use tensor_map::plan_tensors;
 use vocab::load_vocab;
 
