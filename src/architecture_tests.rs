@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 /// layer; modules of one layer may not import each other.
 const LAYERS: &[&[&str]] = &[
     &["units", "logging", "text", "testkit"],
+    &["progress"],
     &["audio"],
     &["models"],
     &["transcribe"],

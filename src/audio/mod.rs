@@ -126,8 +126,19 @@ pub fn format_duration(ms: u64) -> String {
 /// The path is checked first so the common mistakes (a typo, a folder, an empty file) get a plain
 /// message rather than a decoder's.
 pub fn load(path: &Path, limits: &LoadLimits) -> Result<Audio, AudioError> {
+    load_reporting(path, limits, &|_| {})
+}
+
+/// Like [`load`], calling `progress(ms)` with the milliseconds of the recording decoded so far
+/// after each packet, for a progress bar.
+pub fn load_reporting(
+    path: &Path,
+    limits: &LoadLimits,
+    progress: &dyn Fn(u64),
+) -> Result<Audio, AudioError> {
     check_file(path)?;
     let mut stream: Option<resample::Resampler16k> = None;
+    let mut frames = 0u64;
     let resample_error = |source| AudioError::Resample {
         path: path.to_path_buf(),
         source,
@@ -137,15 +148,21 @@ pub fn load(path: &Path, limits: &LoadLimits) -> Result<Audio, AudioError> {
             Some(resampler) => resampler,
             None => stream.insert(resample::Resampler16k::new(rate).map_err(resample_error)?),
         };
-        resampler.push(mono).map_err(resample_error)
+        resampler.push(mono).map_err(resample_error)?;
+        frames += mono.len() as u64;
+        progress(frames * 1000 / u64::from(rate.max(1)));
+        Ok(())
     })?;
-    let samples = match stream {
+    let mut samples = match stream {
         Some(resampler) => resampler.finish().map_err(resample_error)?,
         None => Vec::new(),
     };
     if samples.is_empty() {
         return Err(AudioError::Empty(path.to_path_buf()));
     }
+    // The output grew by doubling; the spare capacity (up to as much again) is given back, so a
+    // long recording holds its samples and nothing more while it is transcribed.
+    samples.shrink_to_fit();
     Ok(Audio { samples, source })
 }
 

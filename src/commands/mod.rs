@@ -55,7 +55,8 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
         }
         Command::Score(args) => {
             history::apply_retention(&settings);
-            let (report, samples) = score::run(&settings, &args.file, args.question.as_deref())?;
+            let (report, samples) =
+                score::run(&settings, &args.file, args.question.as_deref(), cli.quiet)?;
             // The result is printed before it is saved: a store that cannot be written must not
             // cost the score; the failure is reported after it.
             print(&report.render(settings.format))?;

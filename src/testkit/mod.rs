@@ -12,6 +12,20 @@ use std::path::{Path, PathBuf};
 
 pub mod locate;
 
+/// Writes a zip archive at `path` holding `files` (member name, contents), as a wheel is one; the
+/// importer's tests build their model wheels with it.
+pub fn write_zip(path: &Path, files: &[(&str, &[u8])]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("the zip can be made"));
+    for (name, bytes) in files {
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file(*name, options)
+            .expect("a member can be started");
+        zip.write_all(bytes).expect("a member can be written");
+    }
+    zip.finish().expect("the zip can be finished");
+}
+
 /// What to tell someone whose machine lacks a tool the tests need.
 const GET_IT: &str = "scripts/bootstrap installs it";
 

@@ -7,7 +7,8 @@
 //!
 //! A practice session gives its engine to one [`EngineThread`] for the whole session and sends it
 //! jobs through an [`EngineHandle`]; the live transcriber of each answer ([`live`]) is one such
-//! sender. A one-shot `rehearse score` has a single job and calls the engine directly.
+//! sender. A one-shot `rehearse score` has a single job and calls the engine directly, asking it
+//! to report how far it has got ([`Transcriber::transcribe_with_progress`]) for its progress bar.
 
 pub mod engine_thread;
 pub mod error;
@@ -116,5 +117,39 @@ pub trait Transcriber: Send {
     ) -> Result<Option<Transcript>, TranscribeError> {
         let t = self.transcribe(samples, offset_ms)?;
         Ok((!stop.load(Ordering::Relaxed)).then_some(t))
+    }
+
+    /// Like [`Transcriber::transcribe`], calling `progress(done_ms, total_ms)` as the work goes
+    /// on: the milliseconds of `samples` transcribed so far and their whole length. The last call
+    /// has `done_ms == total_ms`. Engines that work in one piece report only that end.
+    fn transcribe_with_progress(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<Transcript, TranscribeError> {
+        let t = self.transcribe(samples, offset_ms)?;
+        let total = crate::audio::samples_to_ms(samples.len());
+        progress(total, total);
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[test]
+    fn an_engine_that_works_in_one_piece_reports_only_the_end() {
+        let calls = RefCell::new(Vec::new());
+        let samples = vec![0.0; 48_000];
+        let hook = |done, total| calls.borrow_mut().push((done, total));
+        let t = fakes::Stamps
+            .transcribe_with_progress(&samples, 500, &hook)
+            .unwrap();
+        assert_eq!(calls.into_inner(), vec![(3_000, 3_000)]);
+        assert_eq!(t.text, "[500-3500]");
     }
 }

@@ -162,15 +162,24 @@ impl WhisperEngine {
         Ok(Some(out))
     }
 
-    /// Transcribes chunk by chunk; `None` when `stop` was raised.
+    /// Transcribes chunk by chunk; `None` when `stop` was raised. After each chunk `progress`
+    /// hears how much of `samples` is done, in milliseconds, and their length.
     fn run(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
         stop: Option<&Arc<AtomicBool>>,
+        progress: Option<&dyn Fn(u64, u64)>,
     ) -> Result<Option<Transcript>, TranscribeError> {
+        let total_ms = samples_to_ms(samples.len());
+        let report = |done: usize| {
+            if let Some(progress) = progress {
+                progress(samples_to_ms(done).min(total_ms), total_ms);
+            }
+        };
         let spans = vad::speech_spans(samples, &vad::VadParams::default());
         if spans.is_empty() || vad::is_silent(samples) {
+            report(samples.len());
             return Ok(Some(Transcript {
                 timed: true,
                 ..Transcript::default()
@@ -189,14 +198,19 @@ impl WhisperEngine {
             let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
             segments.extend(kept);
             // Whisper sometimes ends a window early, after a long pause: decode what it left out.
+            // Progress then stands where that rest starts, so it never goes back.
             if let Some(rest) = covered_ms.and_then(|c| guard::uncovered_rest(chunk, c, &spans)) {
                 tracing::debug!(
                     from_ms = samples_to_ms(rest.start),
                     "decoding speech Whisper skipped"
                 );
                 queue.push_front(rest);
+                report(rest.start);
+            } else {
+                report(chunk.end);
             }
         }
+        report(samples.len());
         Ok(Some(assemble(
             segments,
             &spans,
@@ -239,7 +253,19 @@ impl Transcriber for WhisperEngine {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError> {
-        Ok(self.run(samples, offset_ms, None)?.unwrap_or_default())
+        Ok(self
+            .run(samples, offset_ms, None, None)?
+            .unwrap_or_default())
+    }
+
+    fn transcribe_with_progress(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<Transcript, TranscribeError> {
+        let transcript = self.run(samples, offset_ms, None, Some(progress))?;
+        Ok(transcript.unwrap_or_default())
     }
 
     fn transcribe_until(
@@ -248,7 +274,7 @@ impl Transcriber for WhisperEngine {
         offset_ms: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
-        self.run(samples, offset_ms, Some(stop))
+        self.run(samples, offset_ms, Some(stop), None)
     }
 }
 

@@ -347,3 +347,34 @@ fn the_question_can_be_chosen_and_an_unknown_one_is_named() {
         "{list}"
     );
 }
+
+/// With standard error a pipe, as here, a long score draws no progress bar: nothing at all on
+/// stderr, no escape codes or carriage returns on either stream, and `--format json` stays JSON.
+/// The bundled answer takes several seconds to transcribe, longer than a bar waits before it
+/// would appear on a terminal, so a bar drawn regardless of the terminal would show up here.
+#[test]
+fn a_piped_score_prints_no_progress_and_no_escape_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let answer = root().join("samples/answer.flac");
+    let answer = answer.to_str().unwrap();
+    let runs: [&[&str]; 3] = [
+        &["score", answer],
+        &["score", "--format", "json", answer],
+        &["-q", "score", "--no-save", answer],
+    ];
+    for args in runs {
+        let out = run(dir.path(), args);
+        assert_ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !stdout.contains(['\x1b', '\r']),
+            "{args:?} printed control characters: {stdout:?}"
+        );
+        if args.contains(&"json") {
+            let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(report["schema"], "rehearse.score/1");
+        }
+    }
+}

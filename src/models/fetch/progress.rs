@@ -1,18 +1,17 @@
-//! How a download shows its progress on standard error: a bar on a terminal, a plain line every
-//! few seconds elsewhere (a log, CI), or nothing when asked to be quiet.
+//! How a download shows its progress on standard error: a bar on a terminal (the crate's shared
+//! [`crate::progress::Bar`]), a plain line every few seconds elsewhere (a log, CI), or nothing when
+//! asked to be quiet.
 
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use super::{FetchOptions, LINE_EVERY, MIB};
+use crate::progress::{self, Bar, Unit};
 
 /// Progress on stderr: a bar on a terminal, a plain line every few seconds elsewhere, or nothing.
 pub(super) struct Progress {
     name: String,
     show: Show,
-    bar: Option<ProgressBar>,
+    bar: Option<Bar>,
     started: Instant,
     last: Instant,
     from: u64,
@@ -28,10 +27,10 @@ enum Show {
 
 impl Progress {
     pub(super) fn new(opts: &FetchOptions, name: &str) -> Self {
-        let show = match (opts.progress, std::io::stderr().is_terminal()) {
-            (false, _) => Show::Nothing,
-            (true, true) => Show::Bar,
-            (true, false) => Show::Lines,
+        let show = match (progress::on_terminal(!opts.progress), opts.progress) {
+            (true, _) => Show::Bar,
+            (false, true) => Show::Lines,
+            (false, false) => Show::Nothing,
         };
         let (name, now) = (name.to_string(), Instant::now());
         let (started, last, from, total, bar) = (now, now, 0, None, None);
@@ -52,7 +51,11 @@ impl Progress {
         (self.from, self.total) = (from, total);
         match self.show {
             Show::Nothing => {}
-            Show::Bar => self.bar = Some(new_bar(&self.name, from, total)),
+            Show::Bar => {
+                let bar = Bar::new(true, &self.name, total, Unit::Bytes);
+                bar.stage(&self.name, from, total);
+                self.bar = Some(bar);
+            }
             Show::Lines => {
                 let size = total.map_or(String::new(), |n| format!(" ({:.1} MiB)", n as f64 / MIB));
                 eprintln!("fetching {}{size}", self.name);
@@ -62,7 +65,7 @@ impl Progress {
 
     pub(super) fn advance(&mut self, pos: u64) {
         if let Some(bar) = &self.bar {
-            bar.set_position(pos);
+            bar.set(pos);
         } else if self.show == Show::Lines && self.last.elapsed() >= LINE_EVERY {
             self.last = Instant::now();
             let elapsed = self.started.elapsed();
@@ -75,7 +78,7 @@ impl Progress {
 
     pub(super) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
+            bar.finish();
         }
     }
 
@@ -83,26 +86,10 @@ impl Progress {
     pub(super) fn note(&self, text: &str) {
         match (&self.bar, self.show) {
             (_, Show::Nothing) => {}
-            (Some(bar), _) => bar.println(text),
+            (Some(bar), _) => bar.note(text),
             (None, _) => eprintln!("{text}"),
         }
     }
-}
-
-fn new_bar(name: &str, from: u64, total: Option<u64>) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    let template = if total.is_some() {
-        "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}"
-    } else {
-        "{msg} {spinner} {binary_bytes} {binary_bytes_per_sec}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(name.to_string());
-    bar.set_position(from);
-    bar.reset_eta();
-    bar
 }
 
 /// `tiny.en: 12.0 of 75.0 MiB (16%), 4.1 MiB/s, about 15 s left`, the rate counting only this run.
@@ -113,13 +100,20 @@ pub(super) fn progress_line(
     total: Option<u64>,
     elapsed: Duration,
 ) -> String {
-    let rate = (pos - from) as f64 / elapsed.as_secs_f64().max(0.001);
+    let rate = pos.saturating_sub(from) as f64 / elapsed.as_secs_f64().max(0.001);
     let mut line = format!("{name}: {:.1}", pos as f64 / MIB);
     if let Some(total) = total.filter(|&t| t > 0) {
-        let left = (total.saturating_sub(pos)) as f64 / rate.max(1.0);
+        let left = progress::time_left(
+            pos.saturating_sub(from),
+            total.saturating_sub(from),
+            elapsed,
+        )
+        .map_or(String::new(), |left| {
+            format!(", about {:.0} s left", left.as_secs_f64())
+        });
         let percent = pos * 100 / total;
         line += &format!(
-            " of {:.1} MiB ({percent}%), {:.1} MiB/s, about {left:.0} s left",
+            " of {:.1} MiB ({percent}%), {:.1} MiB/s{left}",
             total as f64 / MIB,
             rate / MIB
         );

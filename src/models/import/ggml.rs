@@ -77,6 +77,17 @@ pub struct TensorPlan {
     pub ty: GgmlType,
 }
 
+impl TensorPlan {
+    /// The bytes of data this tensor takes in the file.
+    pub fn data_bytes(&self) -> u64 {
+        let size = match self.ty {
+            GgmlType::F32 => 4,
+            GgmlType::F16 => 2,
+        };
+        self.elements.len() as u64 * size
+    }
+}
+
 /// Everything a ggml file holds, apart from tensor data, which comes from the CT2 model.
 #[derive(Debug)]
 pub struct GgmlParts<'a> {
@@ -170,21 +181,26 @@ fn write_tensor_data(
     }
 }
 
-/// Writes a complete model file to `out`; `path` names the file in error messages.
+/// Writes a complete model file to `out`; `path` names the file in error messages. After each
+/// tensor, `progress` hears the bytes of tensor data written so far.
 pub fn write_model(
     out: &mut impl Write,
     parts: &GgmlParts<'_>,
     model: &Ct2Model,
     path: &Path,
+    progress: &dyn Fn(u64),
 ) -> Result<(), ImportError> {
     let io_err = |source| ImportError::Write {
         path: path.to_path_buf(),
         source,
     };
     write_preamble(out, parts).map_err(io_err)?;
+    let mut written = 0;
     for plan in parts.tensors {
         write_tensor_header(out, plan).map_err(io_err)?;
         write_tensor_data(out, plan, model, path)?;
+        written += plan.data_bytes();
+        progress(written);
     }
     Ok(())
 }
@@ -273,7 +289,10 @@ mod tests {
             tensors: &tensors,
         };
         let mut out = Vec::new();
-        write_model(&mut out, &parts, &model, Path::new("out.bin")).unwrap();
+        let done = std::cell::Cell::new(0);
+        let progress = |bytes| done.set(bytes);
+        write_model(&mut out, &parts, &model, Path::new("out.bin"), &progress).unwrap();
+        assert_eq!(done.get(), 3 * 2 + 3 * 4, "three f16 and three f32 values");
         let t = &out[60..];
         assert_eq!(i32s(&t[..20]), vec![2, 5, 1, 3, 1]);
         assert_eq!(&t[20..25], b"enc.w");

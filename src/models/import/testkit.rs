@@ -1,11 +1,7 @@
 //! Test-only builders shared by the import modules' tests: `model.bin` images, a tiny
 //! synthetic Whisper model with a matching tokenizer, and zip archives.
 
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use zip::write::SimpleFileOptions;
 
 /// Accumulates variables and aliases, then serializes them as binary version 6.
 #[derive(Default)]
@@ -127,12 +123,12 @@ pub(crate) fn synthetic_tokenizer() -> Vec<u8> {
 
 /// Writes a zip holding `files` (member name, contents) as `dir/model.whl`.
 pub(crate) fn make_zip(dir: &Path, files: &[(&str, &[u8])]) -> PathBuf {
-    let path = dir.join("model.whl");
-    let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
-    for (name, bytes) in files {
-        zip.start_file(*name, SimpleFileOptions::default()).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
+    make_zip_named(dir, "model.whl", files)
+}
+
+/// Writes a zip holding `files` (member name, contents) as `dir/name`.
+pub(crate) fn make_zip_named(dir: &Path, name: &str, files: &[(&str, &[u8])]) -> PathBuf {
+    let path = dir.join(name);
+    crate::testkit::write_zip(&path, files);
     path
 }
