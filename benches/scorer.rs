@@ -33,7 +33,7 @@ fn timed(text: &str) -> Transcript {
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
         words,
         segments: vec![],
-        timed: true,
+        timed: rehearse::transcribe::Timing::Words,
     }
 }
 

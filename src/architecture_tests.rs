@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["units", "logging", "text", "testkit"],
     &["progress"],
+    &["net"],
     &["audio"],
     &["models"],
     &["transcribe"],

@@ -9,6 +9,7 @@
 //!
 //! - [`units`], [`logging`], [`text`]: small shared types, log set-up, the tokenizer.
 //! - [`progress`]: progress bars on standard error for long work, on a terminal only.
+//! - [`net`]: the API key that never prints and the HTTP transport shared by the servers' clients.
 //! - [`audio`]: decoding recordings, resampling to 16 kHz mono, capture, WAV writing, voice activity.
 //! - [`models`]: finding, fetching, importing and checking Whisper models.
 //! - [`transcribe`]: the `Transcriber` seam, the whisper.cpp engine, incremental transcription.
@@ -34,6 +35,7 @@ pub mod error;
 pub mod interview;
 pub mod logging;
 pub mod models;
+pub mod net;
 pub mod progress;
 pub mod questions;
 pub mod report;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Endpoint;
 use super::error::{Cut, InterviewError, KeySource, ReplyProblem, ServerText, Unexpected, Wait};
-use super::transport::Transport;
+use crate::net::{RetryPolicy, Transport, server_message};
 
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,7 +122,15 @@ impl std::fmt::Debug for LlmClient {
 impl LlmClient {
     /// A client for `endpoint`.
     pub fn new(endpoint: Endpoint) -> Result<LlmClient, InterviewError> {
-        let transport = Transport::new(&endpoint).map_err(|e| InterviewError::Other {
+        // The stream's own per-chunk timeout (below) is the one that should fire, with its clear
+        // message; the transport's read timeout only guards the wait for the headers.
+        let read = endpoint.read_timeout.max(endpoint.first_token_timeout);
+        let policy = RetryPolicy {
+            retries: endpoint.retries,
+            backoff: endpoint.backoff,
+        };
+        let transport = Transport::new(endpoint.connect_timeout, read, policy, "the interviewer")
+            .map_err(|e| InterviewError::Other {
             url: endpoint.base_url.clone(),
             what: Unexpected::Client(e),
         })?;
@@ -345,7 +353,7 @@ impl LlmClient {
 
     /// Server text made safe to show: key scrubbed, one line, at most 200 characters.
     fn server_text(&self, text: &str) -> ServerText {
-        ServerText::new(&self.endpoint, text)
+        ServerText::new(self.endpoint.api_key.as_ref(), text)
     }
 
     fn classify(&self, err: OpenAIError, path: &'static str) -> InterviewError {
@@ -432,44 +440,5 @@ impl LlmClient {
                 message,
             },
         }
-    }
-}
-
-/// The human part of an error body: `{"error": {"message": …}}`, `{"error": "…"}` or
-/// `{"message": …}` as servers variously send it; the body itself otherwise. async-openai parses
-/// 4xx bodies but passes 5xx bodies on raw.
-fn server_message(body: &str) -> String {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
-        return body.trim().to_string();
-    };
-    let found = [
-        v.pointer("/error/message"),
-        v.get("error"),
-        v.get("message"),
-        v.get("detail"),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|m| m.as_str().map(str::to_string));
-    found.unwrap_or_else(|| body.trim().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::server_message;
-
-    #[test]
-    fn error_bodies_give_their_message() {
-        assert_eq!(
-            server_message(r#"{"error":{"message":"overloaded","code":null}}"#),
-            "overloaded"
-        );
-        assert_eq!(
-            server_message(r#"{"error":"model not loaded"}"#),
-            "model not loaded"
-        );
-        assert_eq!(server_message(r#"{"detail":"Not Found"}"#), "Not Found");
-        assert_eq!(server_message("Bad Gateway"), "Bad Gateway");
-        assert_eq!(server_message("{}"), "{}");
     }
 }

@@ -1,50 +1,9 @@
-//! The resolved settings of one OpenAI-compatible endpoint, and the API key that goes with it.
-//!
-//! The key is held in [`ApiKey`], whose `Debug` and `Display` print `[REDACTED]`, so no log line,
-//! error or saved settings dump can carry it. [`ApiKey::redact`] scrubs it from text a server sent
-//! back, in case a server echoes what it was given.
+//! The resolved settings of one OpenAI-compatible endpoint, and the API key that goes with it
+//! ([`ApiKey`], from [`crate::net`], which never prints).
 
-use std::fmt;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
-
-/// An API key. It is only ever exposed to build the `Authorization` header.
-#[derive(Clone)]
-pub struct ApiKey(SecretString);
-
-impl ApiKey {
-    /// Wraps a key read from the environment.
-    pub fn new(key: String) -> ApiKey {
-        ApiKey(SecretString::from(key))
-    }
-
-    /// The key itself, for the request header only.
-    pub(crate) fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// `text` with every occurrence of the key replaced by `[REDACTED]`.
-    pub fn redact(&self, text: &str) -> String {
-        let key = self.expose();
-        if key.len() < 4 {
-            return text.to_string();
-        }
-        text.replace(key, "[REDACTED]")
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
+pub use crate::net::ApiKey;
 
 /// How the critique's JSON shape is asked of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]

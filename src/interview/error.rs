@@ -16,7 +16,8 @@ use std::time::Duration;
 use async_openai::error::OpenAIError;
 use reqwest::StatusCode;
 
-use super::endpoint::Endpoint;
+pub use crate::net::ServerText;
+use crate::net::shorten;
 use super::prompts::Origin;
 
 /// What went wrong with the interviewer.
@@ -372,37 +373,10 @@ pub enum Unexpected {
     Library(Box<OpenAIError>),
 }
 
-/// Text that came from the server (an error body, a stream's error, a reply that does not parse),
-/// made safe to show: the API key scrubbed out, on one line, at most 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerText(String);
-
-impl ServerText {
-    /// `text` from the server of `endpoint`, scrubbed of its key and shortened.
-    pub fn new(endpoint: &Endpoint, text: &str) -> ServerText {
-        ServerText(shorten(&endpoint.redact(text)))
-    }
-}
-
-impl fmt::Display for ServerText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// `text` on one line, at most 200 characters.
-fn shorten(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
-    let mut out: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interview::Endpoint;
 
     #[test]
     fn messages_name_the_url_and_say_what_is_wrong() {
@@ -469,7 +443,7 @@ mod tests {
         let mut e = Endpoint::new("http://127.0.0.1:1/v1", "m");
         e.api_key = Some(super::super::ApiKey::new("sk-secret-123456".into()));
         let text = ServerText::new(
-            &e,
+            e.api_key.as_ref(),
             &format!("bad key sk-secret-123456\n{}", "x".repeat(300)),
         );
         let shown = text.to_string();

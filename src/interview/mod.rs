@@ -4,8 +4,6 @@
 //! # Layout
 //!
 //! - [`endpoint`]: the resolved endpoint settings and the API key, which never prints.
-//! - [`transport`]: the HTTP layer under async-openai: timeouts and the retry policy (429 and 5xx,
-//!   `Retry-After`, backoff with jitter).
 //! - [`client`]: streaming chat requests, the model list and the speech endpoint, with every failure
 //!   turned into one [`InterviewError`] sentence that names the URL.
 //! - [`error`]: the layer's one error, [`InterviewError`], for the endpoint, the templates and the
@@ -38,7 +36,6 @@ pub mod partial;
 pub mod prompts;
 pub mod read_ahead;
 pub mod speed;
-pub mod transport;
 pub mod voice;
 
 pub use client::LlmClient;

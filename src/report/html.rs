@@ -146,7 +146,7 @@ fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
     let target_ms = target_secs
         .map(|t| t * 1000)
         .or(Some(90_000))
-        .filter(|_| r.transcript.timed);
+        .filter(|_| r.transcript.timed.has_times());
     AnswerView {
         label: a.label,
         asked: a.asked,

@@ -59,7 +59,7 @@ pub struct Delivery {
 /// both `None` for a text transcript.
 pub fn measure(t: &Transcript, duration_ms: Option<u64>, voiced: Option<&[Span]>) -> Delivery {
     let words = t.word_count();
-    let timed = t.timed && !t.words.is_empty();
+    let timed = t.timed.has_times() && !t.words.is_empty();
     if !timed {
         return Delivery {
             duration_ms,
@@ -148,7 +148,7 @@ mod tests {
                 })
                 .collect(),
             segments: vec![],
-            timed: true,
+            timed: crate::transcribe::Timing::Words,
         }
     }
 

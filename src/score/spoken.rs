@@ -20,7 +20,7 @@ pub struct Spoken<'a> {
 impl<'a> Spoken<'a> {
     /// Prepares a transcript: its timed words when it has them, otherwise its text split on spaces.
     pub fn new(t: &'a Transcript) -> Spoken<'a> {
-        let (words, times) = if t.timed && !t.words.is_empty() {
+        let (words, times) = if t.timed.has_times() && !t.words.is_empty() {
             let words: Vec<&str> = t.words.iter().map(|w| w.text.as_str()).collect();
             (
                 words,

@@ -35,7 +35,7 @@ pub fn one_word(text: String, start_ms: u64, end_ms: u64) -> Transcript {
             confidence: 1.0,
         }],
         segments: Vec::new(),
-        timed: true,
+        timed: super::Timing::Words,
     }
 }
 
@@ -76,7 +76,7 @@ impl Transcriber for Ticks {
             text,
             words,
             segments: Vec::new(),
-            timed: true,
+            timed: super::Timing::Words,
         })
     }
 }

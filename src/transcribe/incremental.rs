@@ -242,7 +242,7 @@ impl Phrases {
             text,
             words,
             segments: vec![segment],
-            timed: true,
+            timed: super::Timing::Words,
         });
         self.settled_to = job.end;
     }
@@ -317,7 +317,7 @@ pub fn join(parts: &[Transcript]) -> Transcript {
         text,
         words,
         segments,
-        timed: true,
+        timed: super::Timing::Words,
     }
 }
 

@@ -64,8 +64,57 @@ pub struct Transcript {
     pub words: Vec<Word>,
     /// Segments in order.
     pub segments: Vec<Segment>,
-    /// Whether `words` carry real times. False for a transcript read from a `.txt` file.
-    pub timed: bool,
+    /// Whether `words` carry times, and how far they can be trusted: none for a transcript read
+    /// from a `.txt` file, approximate when a transcription server gave segment times only.
+    pub timed: Timing,
+}
+
+/// How a transcript's words are timed. In JSON: `false`, `true`, or `"approximate"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Timing {
+    /// No times: the transcript came from text.
+    #[default]
+    Untimed,
+    /// Each word was timed by the recogniser (DTW or token times), refined with the audio's pauses.
+    Words,
+    /// Only segments were timed; each word's time is spread over its segment's voiced audio.
+    Approximate,
+}
+
+impl Timing {
+    /// Whether the words carry times at all, exact or approximate.
+    pub fn has_times(self) -> bool {
+        self != Timing::Untimed
+    }
+}
+
+impl Serialize for Timing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Timing::Untimed => s.serialize_bool(false),
+            Timing::Words => s.serialize_bool(true),
+            Timing::Approximate => s.serialize_str("approximate"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Timing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Flag(bool),
+            Word(String),
+        }
+        match Form::deserialize(d)? {
+            Form::Flag(false) => Ok(Timing::Untimed),
+            Form::Flag(true) => Ok(Timing::Words),
+            Form::Word(w) if w == "approximate" => Ok(Timing::Approximate),
+            Form::Word(w) => Err(serde::de::Error::custom(format!(
+                "`timed` is true, false or \"approximate\", not \"{w}\""
+            ))),
+        }
+    }
 }
 
 impl Transcript {
@@ -76,13 +125,13 @@ impl Transcript {
             text,
             words: Vec::new(),
             segments: Vec::new(),
-            timed: false,
+            timed: Timing::Untimed,
         }
     }
 
     /// The words of the text, whether or not they are timed.
     pub fn word_count(&self) -> usize {
-        if self.timed {
+        if self.timed.has_times() {
             self.words.len()
         } else {
             self.text.split_whitespace().count()
@@ -151,5 +200,19 @@ mod tests {
             .unwrap();
         assert_eq!(calls.into_inner(), vec![(3_000, 3_000)]);
         assert_eq!(t.text, "[500-3500]");
+    }
+
+    #[test]
+    fn timing_reads_and_writes_as_a_flag_or_approximate() {
+        for (timing, json) in [
+            (Timing::Untimed, "false"),
+            (Timing::Words, "true"),
+            (Timing::Approximate, "\"approximate\""),
+        ] {
+            assert_eq!(serde_json::to_string(&timing).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Timing>(json).unwrap(), timing);
+        }
+        let err = serde_json::from_str::<Timing>("\"roughly\"").unwrap_err();
+        assert!(err.to_string().contains("roughly"), "{err}");
     }
 }

@@ -181,7 +181,7 @@ impl WhisperEngine {
         if spans.is_empty() || vad::is_silent(samples) {
             report(samples.len());
             return Ok(Some(Transcript {
-                timed: true,
+                timed: super::Timing::Words,
                 ..Transcript::default()
             }));
         }
@@ -334,7 +334,7 @@ fn assemble(
         text,
         words: all_words,
         segments: out_segments,
-        timed: true,
+        timed: super::Timing::Words,
     }
 }
 

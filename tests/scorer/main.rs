@@ -92,7 +92,7 @@ fn timed(text: &str, wpm: u64, gap_ms: u64) -> Transcript {
         text: text.split_whitespace().collect::<Vec<_>>().join(" "),
         words,
         segments: vec![],
-        timed: true,
+        timed: rehearse::transcribe::Timing::Words,
     }
 }
 

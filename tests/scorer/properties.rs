@@ -90,7 +90,7 @@ proptest! {
         // given directly so only the scorer's own handling of them is under test.
         let words: Vec<Word> = words.into_iter().map(|(text, s, e)| Word { text, start_ms: s, end_ms: e, confidence: 0.5 }).collect();
         let text = words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
-        let t = Transcript { text, words, segments: vec![], timed: true };
+        let t = Transcript { text, words, segments: vec![], timed: rehearse::transcribe::Timing::Words };
         let q = flagship();
         let mut d = measure(&Transcript::from_text(&t.text), None, None);
         d.speaking_ms = speaking_ms;

@@ -136,7 +136,7 @@ proptest! {
                 end_ms: 400 * i as u64 + 300,
                 confidence: 0.9,
             }).collect();
-            Transcript { text: text.clone(), words: timed_words, segments: vec![], timed: true }
+            Transcript { text: text.clone(), words: timed_words, segments: vec![], timed: rehearse::transcribe::Timing::Words }
         } else {
             Transcript::from_text(&text)
         };

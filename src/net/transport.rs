@@ -1,5 +1,5 @@
 //! The HTTP layer under async-openai: one `reqwest` client with the configured timeouts, and the
-//! retry policy.
+//! retry policy, shared by the interviewer and the transcription server client.
 //!
 //! async-openai's own executor retries with a policy of its own; rehearse installs this service in
 //! its place (through the `middleware` feature) so the rules are ours and tested: a 429 or 5xx
@@ -16,8 +16,6 @@ use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
-
-use super::Endpoint;
 
 /// The longest `Retry-After` honoured; a server asking for more is given up on.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -71,29 +69,28 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 pub struct Transport {
     http: reqwest::Client,
     policy: RetryPolicy,
+    /// Who answers, for the log line about a retry ("the interviewer", "the transcription server").
+    who: &'static str,
 }
 
 impl Transport {
-    /// A transport with `endpoint`'s timeouts and retry policy.
-    pub fn new(endpoint: &Endpoint) -> Result<Transport, reqwest::Error> {
+    /// A transport that connects within `connect`, gives up on a server that sends nothing for
+    /// `read` (a little longer, so the caller's own timeout, with its clearer message, fires
+    /// first), and retries by `policy`. `who` names the server in log lines.
+    pub fn new(
+        connect: Duration,
+        read: Duration,
+        policy: RetryPolicy,
+        who: &'static str,
+    ) -> Result<Transport, reqwest::Error> {
         let http = reqwest::Client::builder()
-            .connect_timeout(endpoint.connect_timeout)
-            // The stream's own per-chunk timeout (in the client) is the one that should fire, with
-            // its clear message; this one, a little longer, guards the wait for the headers.
-            .read_timeout(
-                endpoint.read_timeout.max(endpoint.first_token_timeout) + READ_TIMEOUT_SLACK,
-            )
+            .connect_timeout(connect)
+            .read_timeout(read + READ_TIMEOUT_SLACK)
             // Requests are seconds apart, longer than local servers keep an idle connection
             // (llama.cpp's closes it after 5 s): a pooled one would often be found closed.
             .pool_max_idle_per_host(0)
             .build()?;
-        Ok(Transport {
-            http,
-            policy: RetryPolicy {
-                retries: endpoint.retries,
-                backoff: endpoint.backoff,
-            },
-        })
+        Ok(Transport { http, policy, who })
     }
 
     async fn send(self, factory: HttpRequestFactory) -> Result<Response, OpenAIError> {
@@ -112,7 +109,8 @@ impl Transport {
                 return Ok(response);
             };
             tracing::info!(
-                "the interviewer answered {status}; trying again in {} ms",
+                "{} answered {status}; trying again in {} ms",
+                self.who,
                 wait.as_millis()
             );
             drop(response);
