@@ -184,6 +184,10 @@ pub struct WhisperArgs {
     /// Decode without the prompt that keeps filler words (um, uh) in the transcript.
     #[arg(long)]
     pub no_filler_prompt: bool,
+    /// Transcribe on an OpenAI-compatible server at URL (ending in /v1) instead of this computer;
+    /// --model then names the local model for live provisional text and as the fallback.
+    #[arg(long, value_name = "URL")]
+    pub transcribe_url: Option<String>,
 }
 
 /// `rehearse models ...`

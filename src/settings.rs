@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use crate::audio::LoadLimits;
 use crate::cli::{Cli, Command, PracticeArgs, WhisperArgs};
-use crate::config::{Config, ConfigError, ValueProblem, check_silence_end};
+use crate::config::{Backend, Config, ConfigError, ValueProblem, check_silence_end};
 use crate::models::ModelDirs;
 use crate::report::Format;
 use crate::session::clock::Clock;
@@ -104,6 +104,8 @@ pub struct TranscribeSettings {
     pub initial_prompt: String,
     /// Beam width.
     pub beam_size: usize,
+    /// The transcription server, with `backend = "server"` or `--transcribe-url`; `None`: local.
+    pub server: Option<crate::transcribe::server::ServerEndpoint>,
 }
 
 impl Settings {
@@ -183,24 +185,21 @@ fn endpoint(
     }
     let mut e = Endpoint::new(url, c.model.trim());
     e.api_key_env = c.api_key_env.trim().to_string();
-    e.api_key = api_key(&e.api_key_env)?;
+    e.api_key = api_key(&e.api_key_env, "interviewer.api_key_env")?;
     limits(c, &mut e)?;
     e.structured = c.structured;
     e.cache_prompt = c.read_ahead.applies_to(url).then_some(true);
     Ok(Some(e))
 }
 
-/// The API key from the variable named by `interviewer.api_key_env`; `None` when it is unset.
-fn api_key(var: &str) -> Result<Option<crate::interview::ApiKey>, ConfigError> {
+/// The API key from the variable `var` (named by the config key `key`); `None` when it is unset.
+fn api_key(var: &str, key: &'static str) -> Result<Option<crate::net::ApiKey>, ConfigError> {
     if var.is_empty()
         || !var
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
     {
-        return Err(value_error(
-            "interviewer.api_key_env",
-            ValueProblem::NotEnvName { given: var.into() },
-        ));
+        return Err(value_error(key, ValueProblem::NotEnvName { given: var.into() }));
     }
     match std::env::var(var) {
         Ok(k) if !k.trim().is_empty() => {
@@ -208,11 +207,11 @@ fn api_key(var: &str) -> Result<Option<crate::interview::ApiKey>, ConfigError> {
             // the message must not show the key).
             if !k.trim().chars().all(|ch| ch.is_ascii_graphic()) {
                 return Err(value_error(
-                    "interviewer.api_key_env",
+                    key,
                     ValueProblem::KeyCharacters { var: var.into() },
                 ));
             }
-            Ok(Some(crate::interview::ApiKey::new(k.trim().to_string())))
+            Ok(Some(crate::net::ApiKey::new(k.trim().to_string())))
         }
         _ => Ok(None),
     }
@@ -386,7 +385,14 @@ fn transcribe_settings(
 ) -> Result<TranscribeSettings, ConfigError> {
     let c = &config.transcribe;
     let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-    let model = w.model.clone().or_else(|| non_empty(&c.model)).or_else(|| {
+    let url = w
+        .transcribe_url
+        .clone()
+        .or_else(|| (c.backend == Backend::Server).then(|| c.base_url.trim().to_string()));
+    // With a server, `transcribe.model` names the server's model, so the local one (provisional
+    // text, the fallback) comes from the flag or the environment only.
+    let config_model = if url.is_some() { None } else { non_empty(&c.model) };
+    let model = w.model.clone().or(config_model).or_else(|| {
         std::env::var("REHEARSE_MODEL")
             .ok()
             .and_then(|m| non_empty(&m))
@@ -427,7 +433,12 @@ fn transcribe_settings(
             },
         ));
     }
+    let server = match url {
+        Some(url) => Some(server_endpoint(c, &url, &language, &initial_prompt)?),
+        None => None,
+    };
     Ok(TranscribeSettings {
+        server,
         model,
         language,
         threads: if threads == 0 {
@@ -438,6 +449,58 @@ fn transcribe_settings(
         initial_prompt,
         beam_size: c.beam_size,
     })
+}
+
+/// The transcription server at `url`, from `[transcribe]`.
+fn server_endpoint(
+    c: &crate::config::TranscribeConfig,
+    url: &str,
+    language: &str,
+    prompt: &str,
+) -> Result<crate::transcribe::server::ServerEndpoint, ConfigError> {
+    use crate::transcribe::server::{DEFAULT_MODEL, ServerEndpoint};
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            let problem = if url.is_empty() {
+                ValueProblem::NoUrl
+            } else {
+                ValueProblem::NotHttpUrl { given: url.into() }
+            };
+            return Err(value_error("transcribe.base_url", problem));
+        }
+    }
+    let mut e = ServerEndpoint::new(url);
+    if !c.model.trim().is_empty() {
+        e.model = c.model.trim().to_string();
+    } else {
+        e.model = DEFAULT_MODEL.into();
+    }
+    e.api_key_env = c.api_key_env.trim().to_string();
+    e.api_key = api_key(&e.api_key_env, "transcribe.api_key_env")?;
+    e.language = language.to_string();
+    e.prompt = prompt.to_string();
+    for (key, d) in [
+        ("transcribe.connect_timeout", c.connect_timeout),
+        ("transcribe.first_byte_timeout", c.first_byte_timeout),
+        ("transcribe.timeout", c.timeout),
+    ] {
+        if d.as_millis() == 0 {
+            return Err(value_error(key, ValueProblem::Zero));
+        }
+    }
+    let ms = |d: crate::units::Duration| std::time::Duration::from_millis(d.as_millis());
+    e.connect_timeout = ms(c.connect_timeout);
+    e.first_byte_timeout = ms(c.first_byte_timeout);
+    e.timeout = ms(c.timeout);
+    if c.retries > 10 {
+        return Err(value_error(
+            "transcribe.retries",
+            ValueProblem::range(0, 10, c.retries),
+        ));
+    }
+    e.retries = c.retries;
+    Ok(e)
 }
 
 fn value_error(key: &'static str, problem: ValueProblem) -> ConfigError {

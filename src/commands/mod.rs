@@ -2,6 +2,7 @@
 
 mod devices;
 mod doctor;
+mod engine;
 mod history;
 mod models;
 mod practice;

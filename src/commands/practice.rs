@@ -7,7 +7,6 @@ use crate::error::InputProblem;
 use crate::interview::prompts::Prompts;
 use crate::interview::voice::Voice;
 use crate::interview::{Interviewer, LlmClient};
-use crate::models::{self, inspect};
 use crate::questions::{Bank, Question};
 use crate::report::practice::Presenter;
 use crate::report::{self, Format};
@@ -20,7 +19,7 @@ use crate::session::view::Screen;
 use crate::settings::Settings;
 use crate::store::history::Attempt;
 use crate::store::summary::{AnswerSummary, UsedSettings};
-use crate::transcribe::{EngineThread, Transcriber, WhisperEngine};
+use crate::transcribe::EngineThread;
 
 /// Runs a practice session and returns what to print at the end.
 pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
@@ -33,14 +32,9 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     // The model is loaded before anyone speaks, so a missing one costs no answer. The engine
     // thread keeps it for the whole session and loads it again from the same description if a
     // decode ever crashes.
-    let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
-    let info = inspect::inspect(&model_path)?;
-    let whisper = super::whisper_options(settings, &model_path);
-    let described = info.clone();
-    let engine = EngineThread::start(Box::new(move || {
-        let engine = WhisperEngine::load_inspected(whisper.clone(), &described)?;
-        Ok(Box::new(engine) as Box<dyn Transcriber>)
-    }))?;
+    let recogniser = super::engine::recogniser(settings)?;
+    let model = recogniser.used;
+    let engine = EngineThread::start(recogniser.factory)?;
     // The question's history, to show progress and say what changed; read before this session
     // exists.
     let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
@@ -50,10 +44,6 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         .is_some()
         .then(|| report::history::question(&past, question));
     let (mut interviewer, voice) = interviewer(settings, question)?;
-    let model = ModelUsed {
-        name: info.name(),
-        path: model_path.display().to_string(),
-    };
     let opts = session_options(settings, model, progress, &interviewer);
     let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {

@@ -7,17 +7,16 @@ use crate::Error;
 use crate::audio::recorder::WavRecorder;
 use crate::audio::{self, Audio};
 use crate::error::{Silence, TranscriptProblem};
-use crate::models::{self, inspect};
 use crate::progress::{self, Bar, Unit};
 use crate::questions::Bank;
 use crate::score::{
-    AudioFormat, Heard, ModelUsed, ScoreReport, Scorer, Source, SourceKind, assess,
+    AudioFormat, Heard, ScoreReport, Scorer, Source, SourceKind, assess,
 };
 use crate::session::SessionError;
 use crate::settings::Settings;
 use crate::store::SessionDir;
 use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
-use crate::transcribe::{Transcriber, Transcript, WhisperEngine};
+use crate::transcribe::Transcript;
 
 /// File endings read as plain-text transcripts rather than recordings.
 const TEXT_ENDINGS: [&str; 3] = ["txt", "text", "md"];
@@ -147,16 +146,15 @@ fn heard_audio(
     if audio::vad::is_silent(&audio.samples) {
         return Err(no_speech(Silence::Silent));
     }
-    let model_path = models::resolve(settings.transcribe.model.as_deref(), &settings.model_dirs)?;
-    let info = inspect::inspect(&model_path)?;
-    let mut engine =
-        WhisperEngine::load_inspected(super::whisper_options(settings, &model_path), &info)?;
+    let mut recogniser = super::engine::recogniser(settings)?;
+    let mut engine = (recogniser.factory)()?;
+    let model = recogniser.used;
     tracing::info!(
         ms = started.elapsed().as_millis() as u64,
         "loaded {}",
-        model_path.display()
+        model.path
     );
-    let label = format!("transcribing with {}", info.name());
+    let label = format!("transcribing with {}", model.name);
     bar.stage(&label, 0, Some(audio.duration_ms()));
     let transcript =
         engine.transcribe_with_progress(&audio.samples, 0, &|done, _| bar.set(done))?;
@@ -176,10 +174,7 @@ fn heard_audio(
                 channels: audio.source.channels,
             }),
         },
-        model: Some(ModelUsed {
-            name: info.name(),
-            path: model_path.display().to_string(),
-        }),
+        model: Some(model),
         transcript,
         samples: None,
         notes: Vec::new(),

@@ -207,6 +207,21 @@ pub struct TranscribeConfig {
     pub initial_prompt: String,
     /// Beam width; 1 is greedy decoding.
     pub beam_size: usize,
+    /// Where transcription runs: `local` (whisper.cpp on this computer) or `server` (an
+    /// OpenAI-compatible transcription endpoint at `base_url`).
+    pub backend: Backend,
+    /// The transcription server's base URL (ending in `/v1`), for `backend = "server"`.
+    pub base_url: String,
+    /// The environment variable holding the transcription server's API key.
+    pub api_key_env: String,
+    /// How long connecting to the transcription server may take.
+    pub connect_timeout: Duration,
+    /// The longest wait for the first byte of a transcription server's reply.
+    pub first_byte_timeout: Duration,
+    /// The longest one request to the transcription server may take, retries included.
+    pub timeout: Duration,
+    /// Retries after a 429 or 5xx answer from the transcription server.
+    pub retries: u32,
 }
 
 impl Default for TranscribeConfig {
@@ -217,8 +232,25 @@ impl Default for TranscribeConfig {
             threads: 0,
             initial_prompt: crate::transcribe::whisper::FILLER_PROMPT.into(),
             beam_size: 1,
+            backend: Backend::Local,
+            base_url: String::new(),
+            api_key_env: "OPENAI_API_KEY".into(),
+            connect_timeout: Duration::from_secs(5),
+            first_byte_timeout: Duration::from_secs(120),
+            timeout: Duration::from_secs(300),
+            retries: 2,
         }
     }
+}
+
+/// Where transcription runs (`transcribe.backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// whisper.cpp on this computer.
+    Local,
+    /// An OpenAI-compatible transcription server.
+    Server,
 }
 
 /// `[audio]`

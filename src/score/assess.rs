@@ -128,6 +128,10 @@ pub fn assess(scorer: &Scorer<'_>, heard: Heard<'_>) -> ScoreReport {
         }
         None => measure(&heard.transcript, None, None),
     };
+    let mut notes = heard.notes;
+    if heard.transcript.timed == crate::transcribe::Timing::Approximate {
+        notes.push(APPROXIMATE_NOTE.into());
+    }
     ScoreReport {
         schema: SCHEMA.into(),
         score: scorer.score(&heard.transcript, &delivery),
@@ -135,6 +139,11 @@ pub fn assess(scorer: &Scorer<'_>, heard: Heard<'_>) -> ScoreReport {
         model: heard.model,
         transcript: heard.transcript,
         delivery,
-        notes: heard.notes,
+        notes,
     }
 }
+
+/// The note on a report whose words were timed approximately.
+pub const APPROXIMATE_NOTE: &str = "word times are approximate: the transcription server timed \
+     segments only, so each word is placed within its segment's speech (pauses and pace still \
+     come from the audio)";

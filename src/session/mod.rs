@@ -34,7 +34,7 @@ pub enum SessionError {
     #[error(transparent)]
     Audio(#[from] AudioError),
     /// Transcription failed after the audio was saved.
-    #[error("transcribing the answer failed; its audio is kept in {}", audio.display())]
+    #[error("transcribing the answer failed; its audio is kept in {0}, and `rehearse score {0}` scores it later", audio.display())]
     Transcribe {
         /// The answer's WAV file.
         audio: PathBuf,

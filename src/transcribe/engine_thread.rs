@@ -39,6 +39,8 @@ enum Command {
         offset_ms: u64,
         /// When given, the engine may give up once it is raised.
         stop: Option<Arc<AtomicBool>>,
+        /// A provisional decode ([`Transcriber::transcribe_provisional`]); needs `stop`.
+        provisional: bool,
         /// Where the result goes; a caller that stopped waiting has dropped its end.
         reply: Sender<JobResult>,
     },
@@ -57,13 +59,17 @@ impl EngineThread {
     /// reported before anyone speaks, then starts the thread that owns it.
     pub fn start(mut factory: EngineFactory) -> Result<Self, TranscribeError> {
         let engine = factory()?;
+        let provisional = engine.decodes_provisionally();
         let (commands, inbox) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("engine".into())
             .spawn(move || serve(engine, factory, inbox))
             .expect("the system can start a thread");
         Ok(EngineThread {
-            handle: EngineHandle { commands },
+            handle: EngineHandle {
+                commands,
+                provisional,
+            },
             thread: Some(thread),
         })
     }
@@ -92,6 +98,8 @@ impl Drop for EngineThread {
 #[derive(Clone)]
 pub struct EngineHandle {
     commands: Sender<Command>,
+    /// Whether the engine decodes provisional text ([`Transcriber::decodes_provisionally`]).
+    provisional: bool,
 }
 
 impl EngineHandle {
@@ -102,11 +110,22 @@ impl EngineHandle {
         offset_ms: u64,
         stop: Option<Arc<AtomicBool>>,
     ) -> Pending {
+        self.send(samples, offset_ms, stop, false)
+    }
+
+    fn send(
+        &self,
+        samples: Vec<f32>,
+        offset_ms: u64,
+        stop: Option<Arc<AtomicBool>>,
+        provisional: bool,
+    ) -> Pending {
         let (reply, result) = mpsc::channel();
         let job = Command::Transcribe {
             samples,
             offset_ms,
             stop,
+            provisional,
             reply,
         };
         // When the thread has stopped, the job and its reply sender are dropped here, so `wait`
@@ -137,6 +156,23 @@ impl EngineHandle {
         self.submit(samples.to_vec(), offset_ms, Some(Arc::clone(stop)))
             .wait()
     }
+
+    /// A provisional decode ([`Transcriber::transcribe_provisional`]): `None` when the engine gave
+    /// up after `stop` was raised or does not decode provisionally.
+    pub fn transcribe_provisional(
+        &self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: &Arc<AtomicBool>,
+    ) -> JobResult {
+        self.send(samples.to_vec(), offset_ms, Some(Arc::clone(stop)), true)
+            .wait()
+    }
+
+    /// Whether the engine decodes provisional text at all.
+    pub fn decodes_provisionally(&self) -> bool {
+        self.provisional
+    }
 }
 
 /// A job sent to the engine thread, not yet answered.
@@ -161,6 +197,7 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
         samples,
         offset_ms,
         stop,
+        provisional,
         reply,
     }) = inbox.recv()
     {
@@ -172,6 +209,7 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
             }
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &stop {
+            Some(stop) if provisional => current.transcribe_provisional(&samples, offset_ms, stop),
             Some(stop) => current.transcribe_until(&samples, offset_ms, stop),
             None => current.transcribe(&samples, offset_ms).map(Some),
         }));

@@ -54,6 +54,116 @@ pub enum TranscribeError {
     /// The engine thread has stopped, so the job was never run.
     #[error("the speech engine's thread has stopped")]
     Stopped,
+    /// The transcription server failed or sent something that is not a transcription.
+    #[error("the transcription server at {url} {problem}")]
+    Server {
+        /// The server's base URL.
+        url: String,
+        /// What went wrong.
+        #[source]
+        problem: ServerProblem,
+    },
+}
+
+/// What went wrong with a transcription server, in words that end the sentence "the transcription
+/// server at URL ...".
+#[derive(Debug, thiserror::Error)]
+pub enum ServerProblem {
+    /// Connecting failed: nothing listens there, or the name does not resolve.
+    #[error("cannot be reached; is it running, and is transcribe.base_url right?")]
+    Unreachable(#[source] reqwest::Error),
+    /// The server took too long.
+    #[error("{0}")]
+    Timeout(ServerWait),
+    /// The server refused the API key, or wants one.
+    #[error("refused the request ({status}): {}", key_advice(.key_env, *.key_set))]
+    BadKey {
+        /// The status it answered.
+        status: reqwest::StatusCode,
+        /// The variable the key is read from (`transcribe.api_key_env`).
+        key_env: String,
+        /// Whether that variable was set.
+        key_set: bool,
+    },
+    /// Nothing answers at `BASE_URL/audio/transcriptions`.
+    #[error("has no audio/transcriptions endpoint (404); transcribe.base_url usually ends in /v1")]
+    NotFound,
+    /// The server does not have the model asked for.
+    #[error("does not know the model \"{model}\" (404); set transcribe.model to one it serves")]
+    UnknownModel {
+        /// The model asked for.
+        model: String,
+    },
+    /// A 429 or 5xx answer, after every retry.
+    #[error("answered {status} {tries} times: {message}")]
+    GaveUp {
+        /// The last status.
+        status: reqwest::StatusCode,
+        /// Attempts made.
+        tries: u32,
+        /// What the server said, scrubbed and shortened.
+        message: crate::net::ServerText,
+    },
+    /// Any other refusal (400, 413, 415, ...).
+    #[error("refused the audio ({status}): {message}")]
+    Rejected {
+        /// The status.
+        status: reqwest::StatusCode,
+        /// What the server said, scrubbed and shortened.
+        message: crate::net::ServerText,
+    },
+    /// The server answered with an error in a successful reply (whisper.cpp's server does).
+    #[error("could not transcribe the audio: {message}")]
+    Reported {
+        /// What the server said, scrubbed and shortened.
+        message: crate::net::ServerText,
+    },
+    /// The reply was not a transcription.
+    #[error("sent a reply that is not a transcription: {content}")]
+    Garbage {
+        /// The start of what it sent, scrubbed and shortened.
+        content: crate::net::ServerText,
+    },
+    /// The connection broke while the reply was read.
+    #[error("broke off its reply")]
+    Broken(#[source] reqwest::Error),
+    /// Something else failed in the HTTP client.
+    #[error("could not be asked")]
+    Client(#[source] Box<async_openai::error::OpenAIError>),
+}
+
+/// Which wait ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerWait {
+    /// The first byte of the reply (`transcribe.first_byte_timeout`).
+    FirstByte(std::time::Duration),
+    /// The whole request (`transcribe.timeout`).
+    Whole(std::time::Duration),
+}
+
+impl fmt::Display for ServerWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerWait::FirstByte(d) => write!(
+                f,
+                "sent nothing within {} s (transcribe.first_byte_timeout)",
+                d.as_secs()
+            ),
+            ServerWait::Whole(d) => write!(
+                f,
+                "did not finish within {} s (transcribe.timeout)",
+                d.as_secs()
+            ),
+        }
+    }
+}
+
+fn key_advice(env: &str, set: bool) -> String {
+    if set {
+        format!("check the API key in ${env}")
+    } else {
+        format!("it wants an API key; put it in ${env} (transcribe.api_key_env)")
+    }
 }
 
 /// Why a model file does not load.

@@ -30,6 +30,9 @@ pub struct LiveParams {
     pub step_ms: u64,
     /// A silence this long, in milliseconds, may be the end of the answer: decode now.
     pub stop_ms: u64,
+    /// Whether to decode provisionally at all; false for an engine that does not (a transcription
+    /// server with no local model), which then only settles chunks.
+    pub provisional: bool,
 }
 
 impl Default for LiveParams {
@@ -38,6 +41,7 @@ impl Default for LiveParams {
             pause_ms: 300,
             step_ms: 2_000,
             stop_ms: 600,
+            provisional: true,
         }
     }
 }
@@ -128,6 +132,9 @@ impl Phrases {
                 end,
                 settle: true,
             });
+        }
+        if !self.params.provisional {
+            return None;
         }
         let (end, stopped) = found.pause.filter(|(e, _)| *e > self.settled_to)?;
         let covered = self
@@ -242,7 +249,7 @@ impl Phrases {
             text,
             words,
             segments: vec![segment],
-            timed: super::Timing::Words,
+            timed: t.timed,
         });
         self.settled_to = job.end;
     }
@@ -313,11 +320,17 @@ pub fn join(parts: &[Transcript]) -> Transcript {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
+    // Approximate times anywhere make the whole approximate.
+    let timed = if parts.iter().any(|t| t.timed == super::Timing::Approximate) {
+        super::Timing::Approximate
+    } else {
+        super::Timing::Words
+    };
     Transcript {
         text,
         words,
         segments,
-        timed: super::Timing::Words,
+        timed,
     }
 }
 

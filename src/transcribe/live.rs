@@ -56,7 +56,9 @@ pub struct LiveTranscriber {
 
 impl LiveTranscriber {
     /// Starts the worker, which sends its decodes to the engine behind `engine`.
-    pub fn start(engine: EngineHandle, params: LiveParams) -> Self {
+    /// Provisional decodes are asked for only when the engine makes them.
+    pub fn start(engine: EngineHandle, mut params: LiveParams) -> Self {
+        params.provisional &= engine.decodes_provisionally();
         let (feed, feed_rx) = mpsc::channel();
         let (progress_tx, progress) = mpsc::channel();
         let ending = Arc::new(AtomicBool::new(false));
@@ -176,7 +178,12 @@ fn decode(
         "a live job"
     );
     // An abandoned decode leaves nothing behind; the end handles the rest.
-    if let Some(t) = engine.transcribe_until(part, offset_ms, ending)? {
+    let decoded = if job.settle {
+        engine.transcribe_until(part, offset_ms, ending)?
+    } else {
+        engine.transcribe_provisional(part, offset_ms, ending)?
+    };
+    if let Some(t) = decoded {
         phrases.apply(job, t);
     }
     Ok(())

@@ -9,6 +9,10 @@
 //! jobs through an [`EngineHandle`]; the live transcriber of each answer ([`live`]) is one such
 //! sender. A one-shot `rehearse score` has a single job and calls the engine directly, asking it
 //! to report how far it has got ([`Transcriber::transcribe_with_progress`]) for its progress bar.
+//!
+//! With `[transcribe] backend = "server"`, the engine is a [`server::ServerTranscriber`]: an
+//! OpenAI-compatible transcription server for every transcript that counts, and a local model, when
+//! one is installed, for provisional text and as the fallback.
 
 pub mod engine_thread;
 pub mod error;
@@ -17,6 +21,7 @@ mod fakes;
 pub mod guard;
 pub mod incremental;
 pub mod live;
+pub mod server;
 pub mod whisper;
 mod words;
 
@@ -166,6 +171,24 @@ pub trait Transcriber: Send {
     ) -> Result<Option<Transcript>, TranscribeError> {
         let t = self.transcribe(samples, offset_ms)?;
         Ok((!stop.load(Ordering::Relaxed)).then_some(t))
+    }
+
+    /// A provisional decode while an answer is spoken, which the settling decodes replace later.
+    /// Like [`Transcriber::transcribe_until`] by default; an engine that does not decode
+    /// provisionally (a server with no local model beside it) returns `None` at once.
+    fn transcribe_provisional(
+        &mut self,
+        samples: &[f32],
+        offset_ms: u64,
+        stop: &Arc<AtomicBool>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
+        self.transcribe_until(samples, offset_ms, stop)
+    }
+
+    /// Whether [`Transcriber::transcribe_provisional`] decodes anything, so a live session knows
+    /// whether to ask for provisional text at all.
+    fn decodes_provisionally(&self) -> bool {
+        true
     }
 
     /// Like [`Transcriber::transcribe`], calling `progress(done_ms, total_ms)` as the work goes

@@ -293,8 +293,9 @@ pub struct RawSegment {
     pub tokens: Vec<RawToken>,
 }
 
-/// Builds the final transcript from cleaned segments.
-fn assemble(
+/// Builds the final transcript from cleaned segments: words from their tokens, timed with the
+/// voiced `spans` of the `len_ms` of audio at `offset_ms`.
+pub(crate) fn assemble(
     segments: Vec<RawSegment>,
     spans: &[vad::Span],
     offset_ms: u64,
@@ -402,7 +403,7 @@ fn cs_to_ms(cs: i64) -> u64 {
 /// attention and its second convolution have the context in those places, so any other length
 /// falls back to one dot product at a time and the encoder takes twice as long (README,
 /// "Performance").
-fn audio_ctx(samples: usize) -> i32 {
+pub(crate) fn audio_ctx(samples: usize) -> i32 {
     const FRAMES_PER_SECOND: usize = 50;
     const MARGIN_FRAMES: usize = 64;
     const TILE: usize = 16;
