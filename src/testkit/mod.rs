@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod locate;
+pub mod speech_server;
 
 /// Writes a zip archive at `path` holding `files` (member name, contents), as a wheel is one; the
 /// importer's tests build their model wheels with it.
