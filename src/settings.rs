@@ -199,7 +199,10 @@ fn api_key(var: &str, key: &'static str) -> Result<Option<crate::net::ApiKey>, C
             .chars()
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
     {
-        return Err(value_error(key, ValueProblem::NotEnvName { given: var.into() }));
+        return Err(value_error(
+            key,
+            ValueProblem::NotEnvName { given: var.into() },
+        ));
     }
     match std::env::var(var) {
         Ok(k) if !k.trim().is_empty() => {
@@ -391,7 +394,11 @@ fn transcribe_settings(
         .or_else(|| (c.backend == Backend::Server).then(|| c.base_url.trim().to_string()));
     // With a server, `transcribe.model` names the server's model, so the local one (provisional
     // text, the fallback) comes from the flag or the environment only.
-    let config_model = if url.is_some() { None } else { non_empty(&c.model) };
+    let config_model = if url.is_some() {
+        None
+    } else {
+        non_empty(&c.model)
+    };
     let model = w.model.clone().or(config_model).or_else(|| {
         std::env::var("REHEARSE_MODEL")
             .ok()

@@ -53,7 +53,9 @@ fn line(check: &'static str, status: Status, detail: impl Into<String>) -> Check
 
 /// Runs every check; returns the report and whether all passed.
 pub fn run(settings: &Settings) -> (String, Result<(), DoctorFailed>) {
-    let mut checks = vec![config(settings), whisper(settings), questions(settings)];
+    let mut checks = vec![config(settings), whisper(settings)];
+    checks.extend(transcription_server(settings));
+    checks.push(questions(settings));
     checks.push(prompts(settings));
     checks.extend(endpoint(settings));
     checks.push(voice(settings));
@@ -110,8 +112,75 @@ fn whisper(settings: &Settings) -> Check {
         });
     match found {
         Ok(d) => line("whisper", Status::Ok, d),
+        // With a server, a local model is optional: it gives live provisional text and takes over
+        // when the server fails.
+        Err(e) if settings.transcribe.server.is_some() && settings.transcribe.model.is_none() => {
+            line(
+                "whisper",
+                Status::Note,
+                format!(
+                    "no local model ({}); live answers show no text until the server has it, and nothing takes over if it fails",
+                    crate::error_chain(&e)
+                ),
+            )
+        }
         Err(e) => line("whisper", Status::Fail, crate::error_chain(&e)),
     }
+}
+
+/// Four seconds of the bundled answer, the transcription server's test phrase.
+const CHECK_CLIP: &[u8] = include_bytes!("../../samples/doctor-check.flac");
+
+/// The transcription server, when one is configured: it transcribes a short phrase, with word
+/// times or without.
+fn transcription_server(settings: &Settings) -> Option<Check> {
+    let endpoint = settings.transcribe.server.clone()?;
+    let name = "transcription";
+    let clip = match clip_samples() {
+        Ok(samples) => samples,
+        Err(e) => return Some(line(name, Status::Fail, e)),
+    };
+    let url = endpoint.base_url.clone();
+    let started = std::time::Instant::now();
+    let heard = crate::transcribe::server::ServerClient::new(endpoint)
+        .and_then(|client| client.transcribe(&clip, 0));
+    let ms = started.elapsed().as_millis();
+    Some(match heard {
+        Err(e) => line(name, Status::Fail, crate::error_chain(&e)),
+        Ok(t) if t.is_empty() => line(
+            name,
+            Status::Warn,
+            format!("{url} heard nothing in a 4-second phrase of speech ({ms} ms)"),
+        ),
+        Ok(t) if t.timed == crate::transcribe::Timing::Approximate => line(
+            name,
+            Status::Warn,
+            format!(
+                "{url} transcribed a 4-second phrase in {ms} ms (\"{}\") but gave no word times: reports will time words approximately",
+                t.text
+            ),
+        ),
+        Ok(t) => line(
+            name,
+            Status::Ok,
+            format!(
+                "{url} transcribed a 4-second phrase in {ms} ms, with word times (\"{}\")",
+                t.text
+            ),
+        ),
+    })
+}
+
+/// The test phrase's 16 kHz samples.
+fn clip_samples() -> Result<Vec<f32>, String> {
+    let dir =
+        tempfile::tempdir().map_err(|e| format!("no temporary folder for the test phrase: {e}"))?;
+    let path = dir.path().join("doctor-check.flac");
+    std::fs::write(&path, CHECK_CLIP)
+        .map_err(|e| format!("the test phrase cannot be written: {e}"))?;
+    crate::audio::load(&path, &crate::audio::LoadLimits::default())
+        .map(|a| a.samples)
+        .map_err(|e| crate::error_chain(&e))
 }
 
 fn questions(settings: &Settings) -> Check {

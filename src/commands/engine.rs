@@ -46,7 +46,10 @@ pub fn recogniser(settings: &Settings) -> Result<Recogniser, Error> {
     };
     let used = ModelUsed {
         name: match &local {
-            Some((_, _, l)) => format!("{} on {} ({} here)", endpoint.model, endpoint.base_url, l.name),
+            Some((_, _, l)) => format!(
+                "{} on {} ({} here)",
+                endpoint.model, endpoint.base_url, l.name
+            ),
             None => format!("{} on {}", endpoint.model, endpoint.base_url),
         },
         path: endpoint.base_url.clone(),

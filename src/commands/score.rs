@@ -9,9 +9,7 @@ use crate::audio::{self, Audio};
 use crate::error::{Silence, TranscriptProblem};
 use crate::progress::{self, Bar, Unit};
 use crate::questions::Bank;
-use crate::score::{
-    AudioFormat, Heard, ScoreReport, Scorer, Source, SourceKind, assess,
-};
+use crate::score::{AudioFormat, Heard, ScoreReport, Scorer, Source, SourceKind, assess};
 use crate::session::SessionError;
 use crate::settings::Settings;
 use crate::store::SessionDir;

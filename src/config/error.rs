@@ -146,7 +146,9 @@ pub enum ValueProblem {
         given: String,
     },
     /// No URL given for a server backend.
-    #[error("must be the transcription server's URL, such as http://127.0.0.1:8178/v1, when transcribe.backend is \"server\"")]
+    #[error(
+        "must be the transcription server's URL, such as http://127.0.0.1:8178/v1, when transcribe.backend is \"server\""
+    )]
     NoUrl,
     /// No model named although an endpoint is.
     #[error("must name the model when interviewer.base_url is set")]

@@ -16,9 +16,9 @@ use std::time::Duration;
 use async_openai::error::OpenAIError;
 use reqwest::StatusCode;
 
+use super::prompts::Origin;
 pub use crate::net::ServerText;
 use crate::net::shorten;
-use super::prompts::Origin;
 
 /// What went wrong with the interviewer.
 #[derive(Debug, thiserror::Error)]

@@ -81,7 +81,9 @@ impl SpeechServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("loopback can be bound");
         let url = format!(
             "http://{}/v1",
-            listener.local_addr().expect("a bound socket has an address")
+            listener
+                .local_addr()
+                .expect("a bound socket has an address")
         );
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stopped = Arc::new(AtomicBool::new(false));
@@ -116,7 +118,10 @@ impl SpeechServer {
     pub fn stop(&self) {
         if !self.stopped.swap(true, Ordering::Relaxed) {
             // Wakes the accept loop so it sees the flag and drops the listener.
-            let addr = self.url.trim_start_matches("http://").trim_end_matches("/v1");
+            let addr = self
+                .url
+                .trim_start_matches("http://")
+                .trim_end_matches("/v1");
             let _ = TcpStream::connect(addr);
         }
     }

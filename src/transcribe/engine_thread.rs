@@ -60,6 +60,7 @@ impl EngineThread {
     pub fn start(mut factory: EngineFactory) -> Result<Self, TranscribeError> {
         let engine = factory()?;
         let provisional = engine.decodes_provisionally();
+        let final_provisional = engine.provisional_is_final();
         let (commands, inbox) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("engine".into())
@@ -69,6 +70,7 @@ impl EngineThread {
             handle: EngineHandle {
                 commands,
                 provisional,
+                final_provisional,
             },
             thread: Some(thread),
         })
@@ -100,6 +102,8 @@ pub struct EngineHandle {
     commands: Sender<Command>,
     /// Whether the engine decodes provisional text ([`Transcriber::decodes_provisionally`]).
     provisional: bool,
+    /// Whether that text may be settled as it is ([`Transcriber::provisional_is_final`]).
+    final_provisional: bool,
 }
 
 impl EngineHandle {
@@ -172,6 +176,11 @@ impl EngineHandle {
     /// Whether the engine decodes provisional text at all.
     pub fn decodes_provisionally(&self) -> bool {
         self.provisional
+    }
+
+    /// Whether the engine's provisional text may be settled as it is.
+    pub fn provisional_is_final(&self) -> bool {
+        self.final_provisional
     }
 }
 

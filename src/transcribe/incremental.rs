@@ -33,6 +33,10 @@ pub struct LiveParams {
     /// Whether to decode provisionally at all; false for an engine that does not (a transcription
     /// server with no local model), which then only settles chunks.
     pub provisional: bool,
+    /// Whether a provisional transcript may be settled as it is (when a settling job covers the
+    /// same audio, and when the answer ends). False when provisional text comes from another
+    /// model than settled text (a local model beside a transcription server).
+    pub settle_provisional: bool,
 }
 
 impl Default for LiveParams {
@@ -42,6 +46,7 @@ impl Default for LiveParams {
             step_ms: 2_000,
             stop_ms: 600,
             provisional: true,
+            settle_provisional: true,
         }
     }
 }
@@ -166,6 +171,9 @@ impl Phrases {
 
     /// A job that settles a provisional transcript already in hand, so no decoding is needed.
     pub fn reuse_provisional(&mut self, job: Job) -> bool {
+        if !self.params.settle_provisional {
+            return false;
+        }
         match &self.provisional {
             Some((end, _)) if job.settle && *end == job.end => {
                 let (end, t) = self.provisional.take().expect("checked above");
@@ -186,7 +194,9 @@ impl Phrases {
     /// words after the provisional end are kept from it (see [`Phrases::apply_last`]).
     pub fn end(&mut self) -> Option<LastJob> {
         let region_start = self.settled_to;
-        if let Some((end, t)) = self.provisional.take() {
+        if let Some((end, t)) = self.provisional.take()
+            && self.params.settle_provisional
+        {
             self.settled.push(t);
             self.settled_to = end;
         }

@@ -56,9 +56,11 @@ pub struct LiveTranscriber {
 
 impl LiveTranscriber {
     /// Starts the worker, which sends its decodes to the engine behind `engine`.
-    /// Provisional decodes are asked for only when the engine makes them.
+    /// Provisional decodes are asked for only when the engine makes them, and settled as they are
+    /// only when the engine says they are as good as settled text.
     pub fn start(engine: EngineHandle, mut params: LiveParams) -> Self {
         params.provisional &= engine.decodes_provisionally();
+        params.settle_provisional &= engine.provisional_is_final();
         let (feed, feed_rx) = mpsc::channel();
         let (progress_tx, progress) = mpsc::channel();
         let ending = Arc::new(AtomicBool::new(false));

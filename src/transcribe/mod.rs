@@ -191,6 +191,12 @@ pub trait Transcriber: Send {
         true
     }
 
+    /// Whether provisional text is as good as settled text, so a live session may settle it as it
+    /// is. False where settled text comes from elsewhere (a transcription server).
+    fn provisional_is_final(&self) -> bool {
+        true
+    }
+
     /// Like [`Transcriber::transcribe`], calling `progress(done_ms, total_ms)` as the work goes
     /// on: the milliseconds of `samples` transcribed so far and their whole length. The last call
     /// has `done_ms == total_ms`. Engines that work in one piece report only that end.

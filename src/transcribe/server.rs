@@ -131,9 +131,9 @@ impl ServerClient {
             .enable_all()
             .build()
             .map_err(|e| {
-                fail(ServerProblem::Client(Box::new(OpenAIError::InvalidArgument(
-                    format!("no runtime: {e}"),
-                ))))
+                fail(ServerProblem::Client(Box::new(
+                    OpenAIError::InvalidArgument(format!("no runtime: {e}")),
+                )))
             })?;
         Ok(ServerClient {
             endpoint,
@@ -149,7 +149,11 @@ impl ServerClient {
     }
 
     /// Transcribes `samples` (16 kHz mono) on the server; times are offset by `offset_ms`.
-    pub fn transcribe(&self, samples: &[f32], offset_ms: u64) -> Result<Transcript, TranscribeError> {
+    pub fn transcribe(
+        &self,
+        samples: &[f32],
+        offset_ms: u64,
+    ) -> Result<Transcript, TranscribeError> {
         self.transcribe_reporting(samples, offset_ms, &|_, _| {})
     }
 
@@ -182,7 +186,8 @@ impl ServerClient {
         while let Some(chunk) = queue.pop_front() {
             let (start, end) = (samples_to_ms(chunk.start), samples_to_ms(chunk.end));
             let reply = self.request(&samples[chunk.start..chunk.end])?;
-            let converted = reply.convert(offset_ms + start, end - start, &within(&spans, start, end));
+            let converted =
+                reply.convert(offset_ms + start, end - start, &within(&spans, start, end));
             if converted.timing == Timing::Approximate {
                 timing = Timing::Approximate;
             }
@@ -414,7 +419,10 @@ impl ServerTranscriber {
         progress: &dyn Fn(u64, u64),
     ) -> Result<Transcript, TranscribeError> {
         if self.failed.is_none() {
-            match self.server.transcribe_reporting(samples, offset_ms, progress) {
+            match self
+                .server
+                .transcribe_reporting(samples, offset_ms, progress)
+            {
                 Ok(t) => return Ok(t),
                 Err(e) if self.local.is_none() => return Err(e),
                 Err(e) => {
@@ -474,6 +482,11 @@ impl Transcriber for ServerTranscriber {
 
     fn decodes_provisionally(&self) -> bool {
         self.local.is_some()
+    }
+
+    fn provisional_is_final(&self) -> bool {
+        // Once the server has failed, the local model settles everything anyway.
+        self.failed.is_some()
     }
 }
 

@@ -12,5 +12,6 @@ mod llm_server;
 mod models;
 mod practice;
 mod score;
+mod server;
 mod store;
 mod util;

@@ -175,7 +175,11 @@ impl Reply {
 /// Tokens from a server's timed words or tokens. When no entry starts with a space, each entry is
 /// a whole word (OpenAI's words); otherwise a leading space opens a word, as with Whisper's own
 /// tokens. Special tokens (`[_BEG_]`, `<|endoftext|>`) are dropped.
-fn tokens(words: Vec<ReplyWord>, at: &dyn Fn(Option<f64>) -> u64, confidence: f32) -> Vec<RawToken> {
+fn tokens(
+    words: Vec<ReplyWord>,
+    at: &dyn Fn(Option<f64>) -> u64,
+    confidence: f32,
+) -> Vec<RawToken> {
     let spaced = words
         .iter()
         .any(|w| w.word.as_deref().is_some_and(|t| t.starts_with(' ')));
@@ -195,10 +199,7 @@ fn tokens(words: Vec<ReplyWord>, at: &dyn Fn(Option<f64>) -> u64, confidence: f3
                 prob: w.probability.map_or(confidence, |p| p as f32),
                 t0_ms,
                 t1_ms,
-                dtw_ms: w
-                    .t_dtw
-                    .filter(|t| *t >= 0.0)
-                    .map(|t| at(Some(t / 100.0))),
+                dtw_ms: w.t_dtw.filter(|t| *t >= 0.0).map(|t| at(Some(t / 100.0))),
             })
         })
         .collect()

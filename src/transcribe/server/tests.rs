@@ -47,10 +47,22 @@ fn a_request_sends_the_audio_and_every_field_rehearse_relies_on() {
     assert_eq!(field(f, "language"), ["en"]);
     assert_eq!(field(f, "prompt"), ["Um, uh."]);
     assert_eq!(field(f, "temperature"), ["0"]);
-    assert!(field(f, "audio_ctx").is_empty(), "no whisper.cpp fields yet");
+    assert!(
+        field(f, "audio_ctx").is_empty(),
+        "no whisper.cpp fields yet"
+    );
     // One chunk of 16-bit WAV: the voiced audio with its padding, and a 44-byte header.
-    assert!(seen[0].file_bytes > 44 + 2 * 16_000 * 3, "{}", seen[0].file_bytes);
-    assert!(seen[0].authorization.as_deref().is_none_or(|a| a == "Bearer"));
+    assert!(
+        seen[0].file_bytes > 44 + 2 * 16_000 * 3,
+        "{}",
+        seen[0].file_bytes
+    );
+    assert!(
+        seen[0]
+            .authorization
+            .as_deref()
+            .is_none_or(|a| a == "Bearer")
+    );
 }
 
 #[test]
@@ -66,7 +78,10 @@ fn whisper_cpps_server_is_recognised_and_asked_for_its_own_fields() {
     assert_eq!(t.text, "Hello.");
     let seen = server.seen();
     assert!(field(&seen[0].fields, "no_language_probabilities").is_empty());
-    assert_eq!(field(&seen[1].fields, "no_language_probabilities"), ["true"]);
+    assert_eq!(
+        field(&seen[1].fields, "no_language_probabilities"),
+        ["true"]
+    );
     assert_eq!(field(&seen[1].fields, "best_of"), ["1"]);
     let ctx: i32 = field(&seen[1].fields, "audio_ctx")[0].parse().unwrap();
     assert!(ctx > 150 && ctx < 1500 && ctx % 16 == 0, "{ctx}");
@@ -78,14 +93,20 @@ fn a_busy_server_is_asked_again_and_a_refusal_is_not() {
         Reply::status(503, "loading the model"),
         Reply::ok(HELLO),
     ]);
-    assert_eq!(client(&server).transcribe(&speech(), 0).unwrap().text, "Hello there.");
+    assert_eq!(
+        client(&server).transcribe(&speech(), 0).unwrap().text,
+        "Hello there."
+    );
     assert_eq!(server.seen().len(), 2);
 
     let server = SpeechServer::start(vec![Reply::status(400, "unsupported audio")]);
     let err = client(&server).transcribe(&speech(), 0).unwrap_err();
     assert_eq!(server.seen().len(), 1, "a 400 is not retried");
     let msg = err.to_string();
-    assert!(msg.contains("refused the audio (400 Bad Request): unsupported audio"), "{msg}");
+    assert!(
+        msg.contains("refused the audio (400 Bad Request): unsupported audio"),
+        "{msg}"
+    );
     assert!(msg.contains(server.url()), "{msg}");
 }
 
@@ -99,9 +120,16 @@ fn retry_after_is_honoured_and_retries_end() {
     let started = Instant::now();
     let err = client(&server).transcribe(&speech(), 0).unwrap_err();
     assert_eq!(server.seen().len(), 3, "the first try and two retries");
-    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     let msg = err.to_string();
-    assert!(msg.contains("answered 429 Too Many Requests 3 times: slow down"), "{msg}");
+    assert!(
+        msg.contains("answered 429 Too Many Requests 3 times: slow down"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -110,7 +138,10 @@ fn a_stalled_server_times_out_with_the_setting_named() {
     let mut e = ServerEndpoint::new(server.url());
     e.first_byte_timeout = Duration::from_secs(1);
     e.retries = 0;
-    let err = ServerClient::new(e.clone()).unwrap().transcribe(&speech(), 0).unwrap_err();
+    let err = ServerClient::new(e.clone())
+        .unwrap()
+        .transcribe(&speech(), 0)
+        .unwrap_err();
     let msg = err.to_string();
     // reqwest's read timeout fires a little after the configured one (the transport adds slack),
     // unless the whole-request timeout comes first.
@@ -120,8 +151,15 @@ fn a_stalled_server_times_out_with_the_setting_named() {
     );
     e.timeout = Duration::from_millis(500);
     e.first_byte_timeout = Duration::from_secs(20);
-    let err = ServerClient::new(e).unwrap().transcribe(&speech(), 0).unwrap_err();
-    assert!(err.to_string().contains("did not finish within 0 s (transcribe.timeout)"), "{err}");
+    let err = ServerClient::new(e)
+        .unwrap()
+        .transcribe(&speech(), 0)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("did not finish within 0 s (transcribe.timeout)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -130,16 +168,31 @@ fn garbage_and_reported_errors_are_named() {
         status: 200,
         body: "<html>proxy login</html>".into(),
     }]);
-    let msg = client(&server).transcribe(&speech(), 0).unwrap_err().to_string();
-    assert!(msg.contains("sent a reply that is not a transcription: <html>proxy login"), "{msg}");
+    let msg = client(&server)
+        .transcribe(&speech(), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("sent a reply that is not a transcription: <html>proxy login"),
+        "{msg}"
+    );
 
     let server = SpeechServer::start(vec![Reply::ok(r#"{"object": "list"}"#)]);
-    let msg = client(&server).transcribe(&speech(), 0).unwrap_err().to_string();
+    let msg = client(&server)
+        .transcribe(&speech(), 0)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("not a transcription"), "{msg}");
 
     let server = SpeechServer::start(vec![Reply::ok(r#"{"error": "failed to read audio data"}"#)]);
-    let msg = client(&server).transcribe(&speech(), 0).unwrap_err().to_string();
-    assert!(msg.contains("could not transcribe the audio: failed to read audio data"), "{msg}");
+    let msg = client(&server)
+        .transcribe(&speech(), 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("could not transcribe the audio: failed to read audio data"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -150,7 +203,10 @@ fn a_server_that_is_down_is_named_and_the_key_never_shows() {
     drop(server);
     let mut e = ServerEndpoint::new(&url);
     e.api_key = Some(ApiKey::new("sk-very-secret-1234".into()));
-    let err = ServerClient::new(e).unwrap().transcribe(&speech(), 0).unwrap_err();
+    let err = ServerClient::new(e)
+        .unwrap()
+        .transcribe(&speech(), 0)
+        .unwrap_err();
     let msg = crate::error_chain(&err);
     assert!(msg.contains("cannot be reached"), "{msg}");
     assert!(!msg.contains("sk-very-secret"), "{msg}");
@@ -159,12 +215,18 @@ fn a_server_that_is_down_is_named_and_the_key_never_shows() {
     let mut e = ServerEndpoint::new(server.url());
     e.api_key = Some(ApiKey::new("sk-very-secret-1234".into()));
     e.api_key_env = "SPEECH_KEY".into();
-    let err = ServerClient::new(e).unwrap().transcribe(&speech(), 0).unwrap_err();
+    let err = ServerClient::new(e)
+        .unwrap()
+        .transcribe(&speech(), 0)
+        .unwrap_err();
     let msg = crate::error_chain(&err);
     assert!(msg.contains("check the API key in $SPEECH_KEY"), "{msg}");
     assert!(!msg.contains("sk-very-secret"), "{msg}");
     let seen = server.seen();
-    assert_eq!(seen[0].authorization.as_deref(), Some("Bearer sk-very-secret-1234"));
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some("Bearer sk-very-secret-1234")
+    );
 }
 
 #[test]
@@ -180,14 +242,19 @@ fn a_failing_server_hands_over_to_the_local_model_for_good() {
     let server = SpeechServer::start(vec![Reply::ok(HELLO), Reply::Hang]);
     let mut e = ServerEndpoint::new(server.url());
     e.retries = 0;
-    let mut t = ServerTranscriber::new(ServerClient::new(e).unwrap(), Some(Box::new(fakes::Stamps)));
+    let mut t =
+        ServerTranscriber::new(ServerClient::new(e).unwrap(), Some(Box::new(fakes::Stamps)));
     assert!(t.decodes_provisionally());
     assert_eq!(t.transcribe(&speech(), 0).unwrap().text, "Hello there.");
     server.stop();
     assert_eq!(t.transcribe(&speech(), 1_000).unwrap().text, "[1000-4500]");
     let requests = server.seen().len();
     assert_eq!(t.transcribe(&speech(), 0).unwrap().text, "[0-3500]");
-    assert_eq!(server.seen().len(), requests, "the server is not asked again");
+    assert_eq!(
+        server.seen().len(),
+        requests,
+        "the server is not asked again"
+    );
 }
 
 #[test]
@@ -198,8 +265,18 @@ fn without_a_local_model_there_is_no_provisional_text_and_a_failure_is_an_error(
     let mut t = ServerTranscriber::new(ServerClient::new(e).unwrap(), None);
     assert!(!t.decodes_provisionally());
     let stop = Arc::new(AtomicBool::new(false));
-    assert!(t.transcribe_provisional(&speech(), 0, &stop).unwrap().is_none());
-    assert!(server.seen().is_empty(), "provisional text is never asked of the server");
+    assert!(
+        t.transcribe_provisional(&speech(), 0, &stop)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        server.seen().is_empty(),
+        "provisional text is never asked of the server"
+    );
     let msg = t.transcribe(&speech(), 0).unwrap_err().to_string();
-    assert!(msg.contains("answered 500 Internal Server Error 1 times: out of memory"), "{msg}");
+    assert!(
+        msg.contains("answered 500 Internal Server Error 1 times: out of memory"),
+        "{msg}"
+    );
 }

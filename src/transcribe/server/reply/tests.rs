@@ -50,7 +50,10 @@ fn every_servers_reply_shape_gives_the_words() {
         assert_eq!(t.words.len(), 22, "{name}: {:?}", t.words);
         let mut last = 0;
         for w in &t.words {
-            assert!(w.start_ms >= last && w.end_ms >= w.start_ms, "{name}: {w:?}");
+            assert!(
+                w.start_ms >= last && w.end_ms >= w.start_ms,
+                "{name}: {w:?}"
+            );
             assert!(w.end_ms <= 11_000, "{name}: {w:?}");
             last = w.end_ms;
         }
@@ -69,7 +72,11 @@ fn whisper_cpp_word_ends_come_from_dtw() {
     // " Americans" has token times 3.28-3.70 s but its DTW time is 2.26 s: the word ends where the
     // voice stops, before the pause, as the local engine has it.
     let (t, _) = transcript(fixture("whisper-cpp-verbose-rehearse-params.json"), 0);
-    let americans = t.words.iter().find(|w| w.text.starts_with("Americans")).unwrap();
+    let americans = t
+        .words
+        .iter()
+        .find(|w| w.text.starts_with("Americans"))
+        .unwrap();
     assert!(americans.end_ms <= 2_300, "{americans:?}");
 }
 
@@ -116,7 +123,10 @@ fn a_reply_with_nothing_a_transcription_has_is_not_one() {
     let r: Reply = serde_json::from_str(r#"{"object": "list", "data": []}"#).unwrap();
     assert!(!r.is_transcription());
     let r: Reply = serde_json::from_str(r#"{"text": ""}"#).unwrap();
-    assert!(r.is_transcription(), "an empty text is a transcription of silence");
+    assert!(
+        r.is_transcription(),
+        "an empty text is a transcription of silence"
+    );
 }
 
 #[test]
@@ -128,7 +138,14 @@ fn special_tokens_are_dropped() {
                       {"word": "<|endoftext|>", "start": 1, "end": 1}]}]}"#,
     )
     .unwrap();
-    let c = r.convert(0, 2_000, &[Span { start_ms: 300, end_ms: 1_000 }]);
+    let c = r.convert(
+        0,
+        2_000,
+        &[Span {
+            start_ms: 300,
+            end_ms: 1_000,
+        }],
+    );
     assert_eq!(c.segments[0].tokens.len(), 1);
     assert_eq!(c.segments[0].tokens[0].dtw_ms, None);
     assert_eq!(c.segments[0].tokens[0].t1_ms, 900);
