@@ -71,11 +71,7 @@ pub enum Command {
         audio_only: bool,
     },
     /// List the interview questions rehearse can judge answers against.
-    Questions {
-        /// Output format.
-        #[arg(long, short = 'f', value_enum)]
-        format: Option<Format>,
-    },
+    Questions(QuestionsArgs),
     /// List, fetch, import and locate Whisper models.
     Models {
         /// What to do with models.
@@ -101,6 +97,17 @@ pub struct ScoreArgs {
     pub no_save: bool,
     #[command(flatten)]
     pub whisper: WhisperArgs,
+}
+
+/// Arguments of `rehearse questions`.
+#[derive(Debug, Args)]
+pub struct QuestionsArgs {
+    /// List only the questions with this tag (such as behavioural, system-design or debugging).
+    #[arg(long, short = 't', value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 }
 
 /// Arguments of `rehearse report`.

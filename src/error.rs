@@ -56,6 +56,14 @@ pub enum Error {
         /// The ids there are.
         known: String,
     },
+    /// No question carries the tag asked for.
+    #[error("no question is tagged `{tag}`; the tags are: {known}")]
+    UnknownTag {
+        /// The tag asked for.
+        tag: String,
+        /// The tags there are.
+        known: String,
+    },
     /// A practice session.
     #[error(transparent)]
     Session(#[from] crate::session::SessionError),

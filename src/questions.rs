@@ -22,6 +22,22 @@ pub const MAX_PHRASE_TOKENS: usize = 8;
 /// context is looked for.
 pub const CONTEXT_WORDS: usize = 8;
 
+/// The tags the built-in questions use, as documented in `prompts/README.md`: one for the shape of
+/// the answer (`story`, `process`, `system-design`), the others for what it is about. A user's own
+/// files may use other tags too.
+pub const TAGS: [&str; 10] = [
+    "story",
+    "process",
+    "system-design",
+    "behavioural",
+    "teamwork",
+    "debugging",
+    "incident",
+    "reliability",
+    "performance",
+    "data",
+];
+
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
 const BUILTIN: [(&str, &str); 8] = [
@@ -265,6 +281,10 @@ pub struct Question {
     pub text: String,
     /// The shape of answer it asks for.
     pub kind: Kind,
+    /// What to find it by (`rehearse questions --tag`): lower-case words joined by hyphens. Every
+    /// built-in question has some; a user's file may leave the key out (see [`Question::tags`]).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     /// Target lengths; the 90 s and 2 min norm when absent.
     #[serde(default)]
     pub targets: Targets,
@@ -293,6 +313,16 @@ impl Question {
         })?;
         q.validate(file)?;
         Ok(q)
+    }
+
+    /// The question's tags; none when its file leaves `tags` out.
+    pub fn tags(&self) -> &[String] {
+        self.tags.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the question carries `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags().iter().any(|t| t == tag)
     }
 
     /// The dimension with this id.
@@ -353,11 +383,9 @@ impl Bank {
             origins: Vec::new(),
         };
         for (name, text) in BUILTIN {
-            bank.add(
-                Question::from_toml(text, name)?,
-                format!("built-in {name}"),
-                true,
-            )?;
+            let q = Question::from_toml(text, name)?;
+            q.require_tags(name)?;
+            bank.add(q, format!("built-in {name}"), true)?;
         }
         Ok(bank)
     }
@@ -399,6 +427,24 @@ impl Bank {
     /// Every question: built-in ones first in their fixed order, then the user's new ones.
     pub fn all(&self) -> &[Question] {
         &self.questions
+    }
+
+    /// Every tag some question carries, in alphabetical order, each once.
+    pub fn tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = self
+            .questions
+            .iter()
+            .flat_map(|q| q.tags().iter().map(String::as_str))
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+
+    /// The questions carrying `tag`, in bank order; `None` when no question carries it.
+    pub fn tagged(&self, tag: &str) -> Option<Vec<&Question>> {
+        let tagged: Vec<&Question> = self.questions.iter().filter(|q| q.has_tag(tag)).collect();
+        (!tagged.is_empty()).then_some(tagged)
     }
 
     /// Where a question came from: `built-in NAME.toml` or the user file's path.

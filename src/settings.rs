@@ -114,10 +114,10 @@ impl Settings {
             Command::Practice(a) => (Some(&a.whisper), a.format, Some(a)),
             Command::Score(a) => (Some(&a.whisper), a.format, None),
             Command::Report(a) => (None, a.format, None),
+            Command::Questions(a) => (None, a.format, None),
             Command::Devices { format, .. }
             | Command::Doctor { format }
-            | Command::History { format, .. }
-            | Command::Questions { format } => (None, *format, None),
+            | Command::History { format, .. } => (None, *format, None),
             Command::Delete { .. } | Command::Models { .. } => (None, None, None),
         };
         let (config, config_path) = Config::load(cli.config.as_deref())?;

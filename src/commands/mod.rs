@@ -66,7 +66,7 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Questions { .. } => print(&questions::list(&settings)?),
+        Command::Questions(args) => print(&questions::list(&settings, args.tag.as_deref())?),
         Command::Models { action } => models::run(&settings, action, cli.quiet),
     }
 }
@@ -86,6 +86,21 @@ fn find_question<'a>(
             .map(|q| q.id.as_str())
             .collect::<Vec<_>>()
             .join(", "),
+    })
+}
+
+/// The questions tagged `tag`, or all of them without a tag; a tag no question carries lists the
+/// tags there are.
+fn tagged<'a>(
+    bank: &'a crate::questions::Bank,
+    tag: Option<&str>,
+) -> Result<Vec<&'a crate::questions::Question>, Error> {
+    let Some(tag) = tag else {
+        return Ok(bank.all().iter().collect());
+    };
+    bank.tagged(tag).ok_or_else(|| Error::UnknownTag {
+        tag: tag.to_string(),
+        known: bank.tags().join(", "),
     })
 }
 

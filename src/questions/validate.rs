@@ -23,6 +23,19 @@ impl Question {
             })
     }
 
+    /// The rule only built-in questions follow: they carry tags, so every one can be drawn by
+    /// tag. A user's file may leave `tags` out.
+    pub(super) fn require_tags(&self, file: &str) -> Result<(), QuestionError> {
+        match self.tags {
+            Some(_) => Ok(()),
+            None => Err(QuestionError::Invalid {
+                file: file.to_string(),
+                key: "tags".into(),
+                problem: "is missing; every built-in question needs at least one tag".into(),
+            }),
+        }
+    }
+
     /// Every rule of the format, in file order.
     fn check(&self) -> Result<(), Problem> {
         if !is_id(&self.id) {
@@ -33,6 +46,9 @@ impl Question {
         }
         if self.text.trim().is_empty() {
             return Err(("text".into(), "is empty".into()));
+        }
+        if let Some(tags) = &self.tags {
+            check_tags(tags)?;
         }
         self.check_targets()?;
         if self.dimensions.is_empty() {
@@ -136,6 +152,28 @@ impl Question {
         }
         check_penalty(a.penalty)
     }
+}
+
+/// Tags: at least one when the key is given, each an id, none repeated.
+fn check_tags(tags: &[String]) -> Result<(), Problem> {
+    if tags.is_empty() {
+        return Err((
+            "tags".into(),
+            "is empty; list at least one tag or leave the key out".into(),
+        ));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        if !is_id(tag) {
+            return Err((
+                format!("tags[{i}]"),
+                format!("is {tag:?}; use lower-case words joined by hyphens"),
+            ));
+        }
+        if tags[..i].contains(tag) {
+            return Err((format!("tags[{i}]"), format!("repeats the tag {tag:?}")));
+        }
+    }
+    Ok(())
 }
 
 /// A dimension: id, positive weight, reachable non-decreasing levels, usable evidence.
@@ -257,7 +295,7 @@ fn is_id(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Bank, FLAGSHIP, Question, QuestionError};
+    use super::super::{Bank, FLAGSHIP, Kind, Question, QuestionError, TAGS};
 
     const MINIMAL: &str = r#"
 id = "tiny"
@@ -309,6 +347,52 @@ phrases = ["x ray"]
         assert!(e.contains("keep_in_short[0]"), "{e}");
         let e = error(&MINIMAL.replace("[1, 1, 1, 1]", "[1, 1, 1, 2]"));
         assert!(e.contains("levels"), "{e}");
+    }
+
+    #[test]
+    fn builtin_questions_use_the_documented_tags_and_their_kind() {
+        let bank = Bank::builtin().unwrap();
+        for q in bank.all() {
+            assert!(!q.tags().is_empty(), "{}", q.id);
+            for tag in q.tags() {
+                assert!(TAGS.contains(&tag.as_str()), "{}: {tag}", q.id);
+            }
+            let shape = match q.kind {
+                Kind::Story => "story",
+                Kind::Process => "process",
+                Kind::Design => "system-design",
+            };
+            assert!(q.has_tag(shape), "{} lacks {shape}", q.id);
+        }
+        assert!(bank.tags().contains(&"behavioural"));
+        let design = bank.tagged("system-design").unwrap();
+        assert!(design.iter().all(|q| q.kind == Kind::Design) && design.len() >= 2);
+        assert!(bank.tagged("no-such-tag").is_none());
+    }
+
+    #[test]
+    fn tags_are_checked_and_may_be_left_out_of_a_users_file() {
+        let tagged = |tags: &str| MINIMAL.replace("kind = ", &format!("tags = {tags}\nkind = "));
+        let q = Question::from_toml(&tagged(r#"["data", "on-call"]"#), "t.toml").unwrap();
+        assert_eq!(q.tags(), ["data", "on-call"]);
+        assert!(
+            Question::from_toml(MINIMAL, "t.toml")
+                .unwrap()
+                .tags()
+                .is_empty()
+        );
+        let e = error(&tagged("[]"));
+        assert!(e.contains("`tags` is empty"), "{e}");
+        let e = error(&tagged(r#"["data", "Data Stuff"]"#));
+        assert!(e.contains("`tags[1]`") && e.contains("lower-case"), "{e}");
+        let e = error(&tagged(r#"["data", "data"]"#));
+        assert!(e.contains("`tags[1]` repeats the tag \"data\""), "{e}");
+        let untagged = Question::from_toml(MINIMAL, "t.toml").unwrap();
+        let e = untagged.require_tags("t.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("t.toml") && e.contains("`tags` is missing"),
+            "{e}"
+        );
     }
 
     #[test]
