@@ -136,8 +136,16 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct PracticeArgs {
     /// The question to answer (see `rehearse questions`); default: the config's.
-    #[arg(long, short = 'Q', value_name = "ID")]
+    #[arg(long, short = 'Q', value_name = "ID", conflicts_with = "next")]
     pub question: Option<String>,
+    /// Draw the question that most needs practice from your saved sessions: one never answered
+    /// first (in bank order), else the one whose latest score is lowest (the one answered longest
+    /// ago among equals).
+    #[arg(long)]
+    pub next: bool,
+    /// With --next: draw only among the questions with this tag (see `rehearse questions`).
+    #[arg(long, value_name = "TAG", requires = "next")]
+    pub tag: Option<String>,
     /// How long the answer should be: 90s, 2m or any duration such as 1m45s; default: the config's.
     #[arg(long, short = 't', value_name = "DURATION")]
     pub target: Option<crate::units::Duration>,

@@ -111,3 +111,146 @@ fn a_user_file_with_bad_tags_is_named() {
         "{err}"
     );
 }
+
+/// A session folder in `data`'s store on `question`, started `days` days and an hour ago, whose
+/// one answer to the question scored `overall`: the folder name and `summary.json` as the store
+/// writes them.
+fn past_session(data: &Path, question: &str, asked: &str, days: u64, overall: u8) {
+    use rehearse::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
+    let ago = std::time::Duration::from_secs(days * 86_400 + 3_600);
+    let started = rehearse::store::dir::utc_stamp(std::time::SystemTime::now() - ago);
+    let mut summary =
+        SessionSummary::new(Kind::Practice, &started, question, UsedSettings::default());
+    summary.complete = true;
+    summary.answers.push(AnswerSummary {
+        n: 1,
+        label: "answer".into(),
+        asked: asked.into(),
+        report: "answer-1.json".into(),
+        audio: None,
+        critique: None,
+        seconds: 80.0,
+        words: 200,
+        overall,
+        content: overall,
+        wpm: Some(150.0),
+        fillers_per_100: 1.0,
+        long_pauses: Some(0),
+        dimensions: Default::default(),
+    });
+    let dir = data.join("sessions").join(format!("{started}-{question}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = serde_json::to_string_pretty(&summary).unwrap();
+    std::fs::write(dir.join("summary.json"), json + "\n").unwrap();
+}
+
+/// Runs `practice --next` with `args` on the short JFK recording, as fast as it decodes.
+fn practice_next(data: &Path, args: &[&str]) -> std::process::Output {
+    let (jfk, _) = crate::util::jfk();
+    let mut all = vec!["practice", "--plain", "--next", "--speed", "0", "--input"];
+    all.push(jfk.to_str().unwrap());
+    all.extend_from_slice(args);
+    run(data, &all)
+}
+
+#[test]
+fn practice_next_draws_the_lowest_latest_score_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // Both system-design questions scored 34 last time; the database one longer ago. Its
+    // earlier, better attempt does not count, and neither do other tags' worse scores.
+    past_session(
+        dir.path(),
+        "database-design",
+        "How do you approach database design?",
+        9,
+        70,
+    );
+    past_session(
+        dir.path(),
+        "database-design",
+        "How do you approach database design?",
+        3,
+        34,
+    );
+    past_session(
+        dir.path(),
+        "rate-limiter",
+        "How would you design a rate limiter for an API?",
+        1,
+        34,
+    );
+    past_session(
+        dir.path(),
+        "slow-endpoint",
+        "An API endpoint has become slow. How do you speed it up?",
+        2,
+        5,
+    );
+    let out = practice_next(dir.path(), &["--tag", "system-design", "--format", "json"]);
+    assert_ok(&out);
+    let session: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(session["question"], "database-design");
+    assert_eq!(
+        session["rounds"][0]["asked"],
+        "How do you approach database design?"
+    );
+    let drawn = &session["drawn"];
+    assert_eq!(drawn["question"], "database-design");
+    assert_eq!(drawn["tag"], "system-design");
+    assert_eq!(drawn["reason"], "lowest_score");
+    assert_eq!(drawn["score"], 34);
+    assert_eq!(drawn["days_ago"], 3);
+    assert_eq!(
+        drawn["because"],
+        "Drawn because your last score on it, 34, is your lowest (3 days ago)"
+    );
+    let saved = std::path::PathBuf::from(session["session_dir"].as_str().unwrap());
+    let kept: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(saved.join("session.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["drawn"], *drawn, "session.json keeps why it was drawn");
+}
+
+#[test]
+fn practice_next_draws_a_question_never_answered_first() {
+    let dir = tempfile::tempdir().unwrap();
+    past_session(
+        dir.path(),
+        "debug-production-issue",
+        "How do you debug a production issue?",
+        5,
+        12,
+    );
+    let out = practice_next(dir.path(), &[]);
+    assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("Drawn because you have never answered it.\n"),
+        "{text}"
+    );
+    assert!(text.contains("(production-incident)"), "{text}");
+}
+
+#[test]
+fn practice_next_refuses_a_question_and_an_unknown_tag_before_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails_with(
+        &practice_next(dir.path(), &["--tag", "leadership"]),
+        "`leadership`",
+    );
+    assert!(err.contains("the tags are: behavioural, data"), "{err}");
+    let out = practice_next(dir.path(), &["--question", "rate-limiter"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--next") && err.contains("--question"),
+        "{err}"
+    );
+    let out = run(dir.path(), &["practice", "--tag", "data"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--next"));
+    assert!(
+        !dir.path().join("sessions").exists(),
+        "nothing was recorded"
+    );
+}
