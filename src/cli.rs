@@ -70,7 +70,7 @@ pub enum Command {
         #[arg(long)]
         audio_only: bool,
     },
-    /// List the interview questions rehearse can judge answers against.
+    /// List the interview questions rehearse can judge answers against, or check a question file.
     Questions(QuestionsArgs),
     /// List, fetch, import and locate Whisper models.
     Models {
@@ -101,13 +101,29 @@ pub struct ScoreArgs {
 
 /// Arguments of `rehearse questions`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct QuestionsArgs {
     /// List only the questions with this tag (such as behavioural, system-design or debugging).
     #[arg(long, short = 't', value_name = "TAG")]
     pub tag: Option<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum)]
+    #[arg(long, short = 'f', value_enum, global = true)]
     pub format: Option<Format>,
+    /// What to do instead of listing the questions.
+    #[command(subcommand)]
+    pub action: Option<QuestionsCommand>,
+}
+
+/// `rehearse questions ...`
+#[derive(Debug, Subcommand)]
+pub enum QuestionsCommand {
+    /// Check a question file you wrote, with the checks the built-in ones pass (errors name the
+    /// line), and score its example answers: a strong one must score above every weak one.
+    Check {
+        /// The question file (TOML, as prompts/README.md describes).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// Arguments of `rehearse report`.

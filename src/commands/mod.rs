@@ -12,7 +12,7 @@ mod score;
 use std::io::Write;
 
 use crate::Error;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, QuestionsCommand};
 use crate::settings::Settings;
 
 /// Runs the command the user asked for.
@@ -66,7 +66,14 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Questions(args) => print(&questions::list(&settings, args.tag.as_deref())?),
+        Command::Questions(args) => match &args.action {
+            None => print(&questions::list(&settings, args.tag.as_deref())?),
+            Some(QuestionsCommand::Check { file }) => {
+                let (text, verdict) = questions::check(&settings, file)?;
+                print(&text)?;
+                verdict
+            }
+        },
         Command::Models { action } => models::run(&settings, action, cli.quiet),
     }
 }

@@ -13,11 +13,13 @@ const MAX_PENALTY: u8 = 4;
 type Problem = (String, String);
 
 impl Question {
-    /// Checks every rule of the format; `file` names the question in errors.
-    pub(super) fn validate(&self, file: &str) -> Result<(), QuestionError> {
+    /// Checks every rule of the format; `file` names the question in errors, and the line in its
+    /// `text` where the key at fault is written.
+    pub(super) fn validate(&self, file: &str, text: &str) -> Result<(), QuestionError> {
         self.check()
             .map_err(|(key, problem)| QuestionError::Invalid {
                 file: file.to_string(),
+                line: super::lines::line_of(text, &key),
                 key,
                 problem,
             })
@@ -30,6 +32,7 @@ impl Question {
             Some(_) => Ok(()),
             None => Err(QuestionError::Invalid {
                 file: file.to_string(),
+                line: None,
                 key: "tags".into(),
                 problem: "is missing; every built-in question needs at least one tag".into(),
             }),
@@ -75,6 +78,11 @@ impl Question {
                 .map_err(|p| (format!("anti_pattern[{i}].id"), p))?;
             self.check_anti_pattern(a)
                 .map_err(|(k, p)| (format!("anti_pattern[{i}].{k}"), p))?;
+        }
+        for (i, example) in self.examples.iter().enumerate() {
+            if example.text.split_whitespace().next().is_none() {
+                return Err((format!("examples[{i}].text"), "is empty".into()));
+            }
         }
         Ok(())
     }
@@ -335,9 +343,9 @@ phrases = ["x ray"]
     fn errors_name_the_file_and_key() {
         assert!(Question::from_toml(MINIMAL, "t.toml").is_ok());
         let e = error(&MINIMAL.replace("weight = 1", "weight = 0"));
-        assert!(
-            e.contains("t.toml") && e.contains("dimension[0].weight"),
-            "{e}"
+        assert_eq!(
+            e,
+            "question file t.toml, line 9: `dimension[0].weight` is 0; weights must be positive"
         );
         let e = error(&format!(
             "{MINIMAL}\n[[order]]\nname = \"n\"\nfirst = \"a\"\nthen = \"b\"\nhurts = \"a\"\npenalty = 1\nadvice = \"x\"\n"
@@ -396,11 +404,37 @@ phrases = ["x ray"]
     }
 
     #[test]
+    fn examples_are_labelled_answers() {
+        let with = |label: &str, text: &str| {
+            format!("{MINIMAL}\n[[examples]]\nlabel = \"{label}\"\ntext = \"{text}\"\n")
+        };
+        let q = Question::from_toml(&with("strong", "I x ray it."), "t.toml").unwrap();
+        assert_eq!(q.examples[0].label.as_str(), "strong");
+        let e = error(&with("weak", "  "));
+        assert_eq!(
+            e,
+            "question file t.toml, line 20: `examples[0].text` is empty"
+        );
+        let e = Question::from_toml(&with("great", "x"), "t.toml").unwrap_err();
+        assert!(
+            matches!(e, QuestionError::Parse { line: Some(19), .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let text = MINIMAL.replace("kind = \"process\"", "kind = \"process\"\ncolour = \"red\"");
-        assert!(matches!(
-            Question::from_toml(&text, "t.toml"),
-            Err(QuestionError::Parse { .. })
-        ));
+        let e = Question::from_toml(&text, "t.toml").unwrap_err();
+        assert!(
+            matches!(e, QuestionError::Parse { line: Some(5), .. }),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
+            e.starts_with("question file t.toml, line 5: unknown field `colour`")
+                && !e.contains('\n'),
+            "{e}"
+        );
     }
 }

@@ -254,3 +254,149 @@ fn practice_next_refuses_a_question_and_an_unknown_tag_before_recording() {
         "nothing was recorded"
     );
 }
+
+/// Runs `questions check` on `text` written to `name` in `dir`.
+fn check(dir: &Path, name: &str, text: &str, args: &[&str]) -> std::process::Output {
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    let mut all = vec!["questions", "check", file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(dir, &all)
+}
+
+fn flagship_file(name: &str) -> String {
+    std::fs::read_to_string(root().join("prompts/questions").join(name)).unwrap()
+}
+
+#[test]
+fn questions_check_scores_the_examples_of_a_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let built_in = root().join("prompts/questions/slow-endpoint.toml");
+    let out = run(
+        dir.path(),
+        &["questions", "check", built_in.to_str().unwrap()],
+    );
+    assert_ok(&out);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("question `slow-endpoint`") && text.contains("passes every check"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Every strong example scores above every weak one."),
+        "{text}"
+    );
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("line "))
+        .collect();
+    assert_eq!(rows.len(), 3, "{text}");
+
+    let out = check(
+        dir.path(),
+        "mine.toml",
+        &user_question("my-outage", ""),
+        &["--format", "json"],
+    );
+    assert_ok(&out);
+    let checked: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(checked["id"], "my-outage");
+    assert_eq!(checked["examples"], serde_json::json!([]));
+    assert_eq!(checked["strong_beats_weak"], serde_json::Value::Null);
+    let notes = checked["notes"].to_string();
+    assert!(
+        notes.contains("no tags") && notes.contains("no example answers"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn questions_check_names_the_line_of_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = flagship_file("technical-disagreement.toml");
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+
+    let zero = good.replacen("weight = 3", "weight = 0", 1);
+    let at = line_of(&zero, "weight = 0");
+    let err = fails_with(
+        &check(dir.path(), "zero.toml", &zero, &[]),
+        &format!("zero.toml, line {at}:"),
+    );
+    assert!(
+        err.contains("`dimension[1].weight` is 0; weights must be positive"),
+        "{err}"
+    );
+
+    let typo = good.replacen("means = ", "meaning = ", 1);
+    let at = line_of(&typo, "meaning = ");
+    let err = fails_with(
+        &check(dir.path(), "typo.toml", &typo, &[]),
+        &format!("typo.toml, line {at}:"),
+    );
+    assert!(err.contains("unknown field `meaning`"), "{err}");
+
+    let tags = good.replace("\"teamwork\"]", "\"behavioural\"]");
+    let at = line_of(&tags, "tags = ");
+    let err = fails_with(
+        &check(dir.path(), "tags.toml", &tags, &[]),
+        &format!("tags.toml, line {at}:"),
+    );
+    assert!(
+        err.contains("`tags[2]` repeats the tag \"behavioural\""),
+        "{err}"
+    );
+
+    let label = good.replacen("label = \"weak\"", "label = \"poor\"", 1);
+    let at = line_of(&label, "label = \"poor\"");
+    fails_with(
+        &check(dir.path(), "label.toml", &label, &[]),
+        &format!("label.toml, line {at}:"),
+    );
+
+    fails_with(
+        &check(dir.path(), "cut.toml", &good[..good.len() / 2], &[]),
+        "cut.toml, line ",
+    );
+    let missing = dir.path().join("missing.toml");
+    fails_with(
+        &run(
+            dir.path(),
+            &["questions", "check", missing.to_str().unwrap()],
+        ),
+        "missing.toml",
+    );
+}
+
+#[test]
+fn questions_check_fails_when_a_strong_example_does_not_beat_a_weak_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // The examples' labels swapped: the strong answer is now labelled weak and the other way round.
+    let swapped = flagship_file("technical-disagreement.toml")
+        .replace("label = \"strong\"", "label = \"STRONG\"")
+        .replace("label = \"weak\"", "label = \"strong\"")
+        .replace("label = \"STRONG\"", "label = \"weak\"");
+    let strong_at = swapped
+        .lines()
+        .position(|l| l == "label = \"strong\"")
+        .unwrap();
+    let weak_at = swapped
+        .lines()
+        .position(|l| l == "label = \"weak\"")
+        .unwrap();
+    let out = check(dir.path(), "swapped.toml", &swapped, &[]);
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("A strong example does not score above a weak one."),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The `[[examples]]` header is the line above each label.
+    assert!(
+        err.contains(&format!("the strong example at line {strong_at} scores"))
+            && err.contains(&format!("not above the weak example at line {weak_at} (")),
+        "{err}"
+    );
+}
