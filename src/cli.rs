@@ -70,12 +70,8 @@ pub enum Command {
         #[arg(long)]
         audio_only: bool,
     },
-    /// List the interview questions rehearse can judge answers against.
-    Questions {
-        /// Output format.
-        #[arg(long, short = 'f', value_enum)]
-        format: Option<Format>,
-    },
+    /// List the interview questions rehearse can judge answers against, or check a question file.
+    Questions(QuestionsArgs),
     /// List, fetch, import and locate Whisper models.
     Models {
         /// What to do with models.
@@ -101,6 +97,33 @@ pub struct ScoreArgs {
     pub no_save: bool,
     #[command(flatten)]
     pub whisper: WhisperArgs,
+}
+
+/// Arguments of `rehearse questions`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct QuestionsArgs {
+    /// List only the questions with this tag (such as behavioural, system-design or debugging).
+    #[arg(long, short = 't', value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, global = true)]
+    pub format: Option<Format>,
+    /// What to do instead of listing the questions.
+    #[command(subcommand)]
+    pub action: Option<QuestionsCommand>,
+}
+
+/// `rehearse questions ...`
+#[derive(Debug, Subcommand)]
+pub enum QuestionsCommand {
+    /// Check a question file you wrote, with the checks the built-in ones pass (errors name the
+    /// line), and score its example answers: a strong one must score above every weak one.
+    Check {
+        /// The question file (TOML, as prompts/README.md describes).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// Arguments of `rehearse report`.
@@ -129,8 +152,16 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct PracticeArgs {
     /// The question to answer (see `rehearse questions`); default: the config's.
-    #[arg(long, short = 'Q', value_name = "ID")]
+    #[arg(long, short = 'Q', value_name = "ID", conflicts_with = "next")]
     pub question: Option<String>,
+    /// Draw the question that most needs practice from your saved sessions: one never answered
+    /// first (in bank order), else the one whose latest score is lowest (the one answered longest
+    /// ago among equals).
+    #[arg(long)]
+    pub next: bool,
+    /// With --next: draw only among the questions with this tag (see `rehearse questions`).
+    #[arg(long, value_name = "TAG", requires = "next")]
+    pub tag: Option<String>,
     /// How long the answer should be: 90s, 2m or any duration such as 1m45s; default: the config's.
     #[arg(long, short = 't', value_name = "DURATION")]
     pub target: Option<crate::units::Duration>,

@@ -56,6 +56,30 @@ pub enum Error {
         /// The ids there are.
         known: String,
     },
+    /// No question carries the tag asked for.
+    #[error("no question is tagged `{tag}`; the tags are: {known}")]
+    UnknownTag {
+        /// The tag asked for.
+        tag: String,
+        /// The tags there are.
+        known: String,
+    },
+    /// A question file's strong example answer does not score above one of its weak ones.
+    #[error(
+        "question file {file}: the strong example at line {strong_line} scores {strong}, not above the weak example at line {weak_line} ({weak})"
+    )]
+    ExampleOrder {
+        /// The question file.
+        file: String,
+        /// Where the strong example is written.
+        strong_line: usize,
+        /// Its overall score.
+        strong: u8,
+        /// Where the weak example is written.
+        weak_line: usize,
+        /// Its overall score.
+        weak: u8,
+    },
     /// A practice session.
     #[error(transparent)]
     Session(#[from] crate::session::SessionError),

@@ -8,7 +8,7 @@
 //! so tests and tools can check a file's text directly with [`Question::from_toml`], and every
 //! validation error names the file and the key at fault.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,22 @@ pub const MAX_PHRASE_TOKENS: usize = 8;
 /// How far, in words either side and within its sentence, a phrase's `near` and `not_near`
 /// context is looked for.
 pub const CONTEXT_WORDS: usize = 8;
+
+/// The tags the built-in questions use, as documented in `prompts/README.md`: one for the shape of
+/// the answer (`story`, `process`, `system-design`), the others for what it is about. A user's own
+/// files may use other tags too.
+pub const TAGS: [&str; 10] = [
+    "story",
+    "process",
+    "system-design",
+    "behavioural",
+    "teamwork",
+    "debugging",
+    "incident",
+    "reliability",
+    "performance",
+    "data",
+];
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
@@ -254,6 +270,40 @@ pub struct AntiPattern {
     pub advice: String,
 }
 
+/// How good an example answer is meant to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    /// What a well-prepared candidate says: it should score above every weak example.
+    Strong,
+    /// A passable answer with gaps.
+    Average,
+    /// An answer an interviewer would mark down.
+    Weak,
+}
+
+impl Grade {
+    /// The name used in question files: "strong", "average" or "weak".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Strong => "strong",
+            Grade::Average => "average",
+            Grade::Weak => "weak",
+        }
+    }
+}
+
+/// An example answer written into a question file, `[[examples]]`, that `rehearse questions
+/// check` scores to show the rubric ranks answers as their author meant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// How good it is meant to be.
+    pub label: Grade,
+    /// The answer as it would be spoken.
+    pub text: String,
+}
+
 /// One interview question and its rubric, as plain data. Build it through [`Bank`] or
 /// [`Question::from_toml`]; the scorer prepares its own matching form of the phrases.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -265,6 +315,10 @@ pub struct Question {
     pub text: String,
     /// The shape of answer it asks for.
     pub kind: Kind,
+    /// What to find it by (`rehearse questions --tag`): lower-case words joined by hyphens. Every
+    /// built-in question has some; a user's file may leave the key out (see [`Question::tags`]).
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     /// Target lengths; the 90 s and 2 min norm when absent.
     #[serde(default)]
     pub targets: Targets,
@@ -282,17 +336,38 @@ pub struct Question {
     /// Questions an interviewer might ask next.
     #[serde(default)]
     pub follow_ups: Vec<String>,
+    /// Example answers, labelled strong, average or weak.
+    #[serde(default)]
+    pub examples: Vec<Example>,
 }
 
 impl Question {
-    /// Parses and validates one question file's text; `file` names it in errors.
+    /// Parses and validates one question file's text; `file` names it in errors, with the line at
+    /// fault where there is one.
     pub fn from_toml(text: &str, file: &str) -> Result<Question, QuestionError> {
-        let q: Question = toml::from_str(text).map_err(|source| QuestionError::Parse {
+        let q: Question = toml::from_str(text).map_err(|e| QuestionError::Parse {
             file: file.to_string(),
-            source,
+            line: e.span().map(|span| lines::line_at(text, span.start)),
+            problem: e.message().trim().replace('\n', " "),
         })?;
-        q.validate(file)?;
+        q.validate(file, text)?;
         Ok(q)
+    }
+
+    /// The line of the question file's `text` where `key` (a path such as
+    /// `dimension[0].evidence[2]` or `examples[1]`) is written, as errors name keys.
+    pub fn line_of(text: &str, key: &str) -> Option<usize> {
+        lines::line_of(text, key)
+    }
+
+    /// The question's tags; none when its file leaves `tags` out.
+    pub fn tags(&self) -> &[String] {
+        self.tags.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the question carries `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags().iter().any(|t| t == tag)
     }
 
     /// The dimension with this id.
@@ -316,17 +391,27 @@ pub enum QuestionError {
         file: PathBuf,
         source: std::io::Error,
     },
-    /// A question file is not TOML of the expected shape.
-    #[error("question file {file} does not parse")]
+    /// A question file is not TOML of the expected shape. The parser's message is kept on its own,
+    /// without the excerpt of the file it would print over several lines.
+    #[error("question file {file}{}: {problem}", at_line(.line))]
     Parse {
+        /// The file.
         file: String,
-        source: toml::de::Error,
+        /// Where the parser stopped, when it says.
+        line: Option<usize>,
+        /// The parser's message, on one line.
+        problem: String,
     },
     /// A question file parses but breaks a rule of the format.
-    #[error("question file {file}: `{key}` {problem}")]
+    #[error("question file {file}{}: `{key}` {problem}", at_line(.line))]
     Invalid {
+        /// The file.
         file: String,
+        /// Where the key at fault is written; `None` when it is missing altogether.
+        line: Option<usize>,
+        /// The key at fault, as a path such as `dimension[0].evidence[2].phrases[1]`.
         key: String,
+        /// What is wrong with it.
         problem: String,
     },
     /// Two files of the same source define the same id.
@@ -338,98 +423,13 @@ pub enum QuestionError {
     },
 }
 
-/// The questions available to score against: the built-in ones, overridden and extended by a user's.
-#[derive(Debug, Clone)]
-pub struct Bank {
-    questions: Vec<Question>,
-    origins: Vec<String>,
+/// ", line N" when the line is known.
+fn at_line(line: &Option<usize>) -> String {
+    line.map_or_else(String::new, |n| format!(", line {n}"))
 }
 
-impl Bank {
-    /// The questions compiled into rehearse.
-    pub fn builtin() -> Result<Bank, QuestionError> {
-        let mut bank = Bank {
-            questions: Vec::new(),
-            origins: Vec::new(),
-        };
-        for (name, text) in BUILTIN {
-            bank.add(
-                Question::from_toml(text, name)?,
-                format!("built-in {name}"),
-                true,
-            )?;
-        }
-        Ok(bank)
-    }
-
-    /// The built-in questions plus every `*.toml` file in `user_dir`, read in name order. A user file
-    /// with a built-in question's id replaces it. A folder that does not exist adds nothing.
-    pub fn load(user_dir: Option<&Path>) -> Result<Bank, QuestionError> {
-        let mut bank = Bank::builtin()?;
-        let Some(dir) = user_dir.filter(|d| d.exists()) else {
-            return Ok(bank);
-        };
-        let read_dir = |source| QuestionError::ReadDir {
-            dir: dir.to_path_buf(),
-            source,
-        };
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(read_dir)?
-            .map(|e| e.map(|e| e.path()).map_err(read_dir))
-            .collect::<Result<_, _>>()?;
-        files.retain(|p| p.extension().is_some_and(|e| e == "toml") && p.is_file());
-        files.sort();
-        for file in files {
-            let text =
-                std::fs::read_to_string(&file).map_err(|source| QuestionError::ReadFile {
-                    file: file.clone(),
-                    source,
-                })?;
-            let shown = file.display().to_string();
-            bank.add(Question::from_toml(&text, &shown)?, shown, false)?;
-        }
-        Ok(bank)
-    }
-
-    /// The question with this id.
-    pub fn get(&self, id: &str) -> Option<&Question> {
-        self.questions.iter().find(|q| q.id == id)
-    }
-
-    /// Every question: built-in ones first in their fixed order, then the user's new ones.
-    pub fn all(&self) -> &[Question] {
-        &self.questions
-    }
-
-    /// Where a question came from: `built-in NAME.toml` or the user file's path.
-    pub fn origin(&self, id: &str) -> Option<&str> {
-        let i = self.questions.iter().position(|q| q.id == id)?;
-        Some(&self.origins[i])
-    }
-
-    /// Adds a question. A user's question replaces a built-in one with its id; two of the same
-    /// kind with one id are an error.
-    fn add(&mut self, q: Question, origin: String, builtin: bool) -> Result<(), QuestionError> {
-        match self.questions.iter().position(|x| x.id == q.id) {
-            Some(i) if builtin || !self.origins[i].starts_with("built-in ") => {
-                Err(QuestionError::Duplicate {
-                    id: q.id,
-                    first: self.origins[i].clone(),
-                    second: origin,
-                })
-            }
-            Some(i) => {
-                self.questions[i] = q;
-                self.origins[i] = origin;
-                Ok(())
-            }
-            None => {
-                self.questions.push(q);
-                self.origins.push(origin);
-                Ok(())
-            }
-        }
-    }
-}
-
+mod bank;
+mod lines;
 mod validate;
+
+pub use bank::Bank;

@@ -64,6 +64,10 @@ pub struct InterviewerSettings {
 pub struct PracticeSettings {
     /// The question named with `--question`; `None`: the default question.
     pub question: Option<String>,
+    /// `--next`: draw the question that most needs practice instead.
+    pub next: bool,
+    /// `--tag`: with `next`, draw only among the questions with this tag.
+    pub tag: Option<String>,
     /// The answer's clock: target, hard cap and silence end.
     pub clock: Clock,
     /// The 90-second then 2-minute drill.
@@ -116,10 +120,10 @@ impl Settings {
             Command::Practice(a) => (Some(&a.whisper), a.format, Some(a)),
             Command::Score(a) => (Some(&a.whisper), a.format, None),
             Command::Report(a) => (None, a.format, None),
+            Command::Questions(a) => (None, a.format, None),
             Command::Devices { format, .. }
             | Command::Doctor { format }
-            | Command::History { format, .. }
-            | Command::Questions { format } => (None, *format, None),
+            | Command::History { format, .. } => (None, *format, None),
             Command::Delete { .. } | Command::Models { .. } => (None, None, None),
         };
         let (config, config_path) = Config::load(cli.config.as_deref())?;
@@ -301,6 +305,8 @@ fn practice_settings(
     let non_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     Ok(PracticeSettings {
         question: args.and_then(|a| a.question.clone()),
+        next: args.is_some_and(|a| a.next),
+        tag: args.and_then(|a| a.tag.clone()),
         clock: clock(config, args)?,
         versions: args.is_some_and(|a| a.versions),
         inputs: args.map(|a| a.input.clone()).unwrap_or_default(),

@@ -13,7 +13,7 @@ mod score;
 use std::io::Write;
 
 use crate::Error;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, QuestionsCommand};
 use crate::settings::Settings;
 
 /// Runs the command the user asked for.
@@ -67,7 +67,14 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Command::Questions { .. } => print(&questions::list(&settings)?),
+        Command::Questions(args) => match &args.action {
+            None => print(&questions::list(&settings, args.tag.as_deref())?),
+            Some(QuestionsCommand::Check { file }) => {
+                let (text, verdict) = questions::check(&settings, file)?;
+                print(&text)?;
+                verdict
+            }
+        },
         Command::Models { action } => models::run(&settings, action, cli.quiet),
     }
 }
@@ -87,6 +94,21 @@ fn find_question<'a>(
             .map(|q| q.id.as_str())
             .collect::<Vec<_>>()
             .join(", "),
+    })
+}
+
+/// The questions tagged `tag`, or all of them without a tag; a tag no question carries lists the
+/// tags there are.
+fn tagged<'a>(
+    bank: &'a crate::questions::Bank,
+    tag: Option<&str>,
+) -> Result<Vec<&'a crate::questions::Question>, Error> {
+    let Some(tag) = tag else {
+        return Ok(bank.all().iter().collect());
+    };
+    bank.tagged(tag).ok_or_else(|| Error::UnknownTag {
+        tag: tag.to_string(),
+        known: bank.tags().join(", "),
     })
 }
 

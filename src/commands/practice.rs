@@ -17,6 +17,7 @@ use crate::session::practice::{self, PracticeOptions, Stage};
 use crate::session::record::{InterviewerInfo, Practice, Round};
 use crate::session::view::Screen;
 use crate::settings::Settings;
+use crate::store::draw::{self, Drawn};
 use crate::store::history::Attempt;
 use crate::store::summary::{AnswerSummary, UsedSettings};
 use crate::transcribe::EngineThread;
@@ -25,7 +26,10 @@ use crate::transcribe::EngineThread;
 pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     let p = &settings.practice;
     let bank = Bank::load(settings.questions_dir.as_deref())?;
-    let question = super::find_question(&bank, p.question.as_deref(), settings)?;
+    // The store is read before this session exists: for the question to draw, and for its
+    // history, to show progress and say what changed.
+    let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
+    let (question, drawn) = choose(&bank, &catalog, settings)?;
     for input in &p.inputs {
         check_input(input)?;
     }
@@ -35,16 +39,14 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     let recogniser = super::engine::recogniser(settings)?;
     let model = recogniser.used;
     let engine = EngineThread::start(recogniser.factory)?;
-    // The question's history, to show progress and say what changed; read before this session
-    // exists.
-    let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
     let past = crate::store::history::history(&catalog.entries, question);
     let previous = past.attempts.last().cloned();
     let progress = previous
         .is_some()
         .then(|| report::history::question(&past, question));
     let (mut interviewer, voice) = interviewer(settings, question)?;
-    let opts = session_options(settings, model, progress, &interviewer);
+    let mut opts = session_options(settings, model, progress, &interviewer);
+    opts.drawn = drawn;
     let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {
         screen: screen.as_mut(),
@@ -64,6 +66,28 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         question,
         &mut interviewer,
     )
+}
+
+/// The question to practise: the one `--next` draws from the history in `catalog` (and why), else
+/// the one named, else the configured default.
+fn choose<'b>(
+    bank: &'b Bank,
+    catalog: &crate::store::Catalog,
+    settings: &Settings,
+) -> Result<(&'b Question, Option<Drawn>), Error> {
+    let p = &settings.practice;
+    if !p.next {
+        return Ok((
+            super::find_question(bank, p.question.as_deref(), settings)?,
+            None,
+        ));
+    }
+    let candidates = super::tagged(bank, p.tag.as_deref())?;
+    let now = crate::store::dir::utc_stamp(std::time::SystemTime::now());
+    let (question, drawn) = draw::next(&candidates, &catalog.entries, p.tag.as_deref(), &now)
+        .expect("a bank, and a tag some question carries, hold at least one question");
+    tracing::info!("{}: {}", question.id, drawn.because);
+    Ok((question, Some(drawn)))
 }
 
 /// What is printed, and the error returned, once the session is over: whatever went wrong, the
@@ -127,6 +151,7 @@ fn session_options(
         limits: settings.audio.clone(),
         rounds: p.rounds,
         progress,
+        drawn: None,
         used: UsedSettings {
             target_secs: Some(p.clock.target.as_secs()),
             hard_cap_secs: Some(p.clock.hard_cap.as_secs()),

@@ -215,6 +215,7 @@ fn rebuilt_practice(entry: &Entry) -> Practice {
         schema: record::SCHEMA.into(),
         session_dir: entry.dir.clone(),
         question: entry.summary.question.clone(),
+        drawn: None,
         rounds,
         abandoned: Vec::new(),
         comparison: None,

@@ -13,14 +13,30 @@ const MAX_PENALTY: u8 = 4;
 type Problem = (String, String);
 
 impl Question {
-    /// Checks every rule of the format; `file` names the question in errors.
-    pub(super) fn validate(&self, file: &str) -> Result<(), QuestionError> {
+    /// Checks every rule of the format; `file` names the question in errors, and the line in its
+    /// `text` where the key at fault is written.
+    pub(super) fn validate(&self, file: &str, text: &str) -> Result<(), QuestionError> {
         self.check()
             .map_err(|(key, problem)| QuestionError::Invalid {
                 file: file.to_string(),
+                line: super::lines::line_of(text, &key),
                 key,
                 problem,
             })
+    }
+
+    /// The rule only built-in questions follow: they carry tags, so every one can be drawn by
+    /// tag. A user's file may leave `tags` out.
+    pub(super) fn require_tags(&self, file: &str) -> Result<(), QuestionError> {
+        match self.tags {
+            Some(_) => Ok(()),
+            None => Err(QuestionError::Invalid {
+                file: file.to_string(),
+                line: None,
+                key: "tags".into(),
+                problem: "is missing; every built-in question needs at least one tag".into(),
+            }),
+        }
     }
 
     /// Every rule of the format, in file order.
@@ -33,6 +49,9 @@ impl Question {
         }
         if self.text.trim().is_empty() {
             return Err(("text".into(), "is empty".into()));
+        }
+        if let Some(tags) = &self.tags {
+            check_tags(tags)?;
         }
         self.check_targets()?;
         if self.dimensions.is_empty() {
@@ -59,6 +78,11 @@ impl Question {
                 .map_err(|p| (format!("anti_pattern[{i}].id"), p))?;
             self.check_anti_pattern(a)
                 .map_err(|(k, p)| (format!("anti_pattern[{i}].{k}"), p))?;
+        }
+        for (i, example) in self.examples.iter().enumerate() {
+            if example.text.split_whitespace().next().is_none() {
+                return Err((format!("examples[{i}].text"), "is empty".into()));
+            }
         }
         Ok(())
     }
@@ -136,6 +160,28 @@ impl Question {
         }
         check_penalty(a.penalty)
     }
+}
+
+/// Tags: at least one when the key is given, each an id, none repeated.
+fn check_tags(tags: &[String]) -> Result<(), Problem> {
+    if tags.is_empty() {
+        return Err((
+            "tags".into(),
+            "is empty; list at least one tag or leave the key out".into(),
+        ));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        if !is_id(tag) {
+            return Err((
+                format!("tags[{i}]"),
+                format!("is {tag:?}; use lower-case words joined by hyphens"),
+            ));
+        }
+        if tags[..i].contains(tag) {
+            return Err((format!("tags[{i}]"), format!("repeats the tag {tag:?}")));
+        }
+    }
+    Ok(())
 }
 
 /// A dimension: id, positive weight, reachable non-decreasing levels, usable evidence.
@@ -257,7 +303,7 @@ fn is_id(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Bank, FLAGSHIP, Question, QuestionError};
+    use super::super::{Bank, FLAGSHIP, Kind, Question, QuestionError, TAGS};
 
     const MINIMAL: &str = r#"
 id = "tiny"
@@ -297,9 +343,9 @@ phrases = ["x ray"]
     fn errors_name_the_file_and_key() {
         assert!(Question::from_toml(MINIMAL, "t.toml").is_ok());
         let e = error(&MINIMAL.replace("weight = 1", "weight = 0"));
-        assert!(
-            e.contains("t.toml") && e.contains("dimension[0].weight"),
-            "{e}"
+        assert_eq!(
+            e,
+            "question file t.toml, line 9: `dimension[0].weight` is 0; weights must be positive"
         );
         let e = error(&format!(
             "{MINIMAL}\n[[order]]\nname = \"n\"\nfirst = \"a\"\nthen = \"b\"\nhurts = \"a\"\npenalty = 1\nadvice = \"x\"\n"
@@ -312,11 +358,83 @@ phrases = ["x ray"]
     }
 
     #[test]
+    fn builtin_questions_use_the_documented_tags_and_their_kind() {
+        let bank = Bank::builtin().unwrap();
+        for q in bank.all() {
+            assert!(!q.tags().is_empty(), "{}", q.id);
+            for tag in q.tags() {
+                assert!(TAGS.contains(&tag.as_str()), "{}: {tag}", q.id);
+            }
+            let shape = match q.kind {
+                Kind::Story => "story",
+                Kind::Process => "process",
+                Kind::Design => "system-design",
+            };
+            assert!(q.has_tag(shape), "{} lacks {shape}", q.id);
+        }
+        assert!(bank.tags().contains(&"behavioural"));
+        let design = bank.tagged("system-design").unwrap();
+        assert!(design.iter().all(|q| q.kind == Kind::Design) && design.len() >= 2);
+        assert!(bank.tagged("no-such-tag").is_none());
+    }
+
+    #[test]
+    fn tags_are_checked_and_may_be_left_out_of_a_users_file() {
+        let tagged = |tags: &str| MINIMAL.replace("kind = ", &format!("tags = {tags}\nkind = "));
+        let q = Question::from_toml(&tagged(r#"["data", "on-call"]"#), "t.toml").unwrap();
+        assert_eq!(q.tags(), ["data", "on-call"]);
+        assert!(
+            Question::from_toml(MINIMAL, "t.toml")
+                .unwrap()
+                .tags()
+                .is_empty()
+        );
+        let e = error(&tagged("[]"));
+        assert!(e.contains("`tags` is empty"), "{e}");
+        let e = error(&tagged(r#"["data", "Data Stuff"]"#));
+        assert!(e.contains("`tags[1]`") && e.contains("lower-case"), "{e}");
+        let e = error(&tagged(r#"["data", "data"]"#));
+        assert!(e.contains("`tags[1]` repeats the tag \"data\""), "{e}");
+        let untagged = Question::from_toml(MINIMAL, "t.toml").unwrap();
+        let e = untagged.require_tags("t.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("t.toml") && e.contains("`tags` is missing"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn examples_are_labelled_answers() {
+        let with = |label: &str, text: &str| {
+            format!("{MINIMAL}\n[[examples]]\nlabel = \"{label}\"\ntext = \"{text}\"\n")
+        };
+        let q = Question::from_toml(&with("strong", "I x ray it."), "t.toml").unwrap();
+        assert_eq!(q.examples[0].label.as_str(), "strong");
+        let e = error(&with("weak", "  "));
+        assert_eq!(
+            e,
+            "question file t.toml, line 20: `examples[0].text` is empty"
+        );
+        let e = Question::from_toml(&with("great", "x"), "t.toml").unwrap_err();
+        assert!(
+            matches!(e, QuestionError::Parse { line: Some(19), .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         let text = MINIMAL.replace("kind = \"process\"", "kind = \"process\"\ncolour = \"red\"");
-        assert!(matches!(
-            Question::from_toml(&text, "t.toml"),
-            Err(QuestionError::Parse { .. })
-        ));
+        let e = Question::from_toml(&text, "t.toml").unwrap_err();
+        assert!(
+            matches!(e, QuestionError::Parse { line: Some(5), .. }),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
+            e.starts_with("question file t.toml, line 5: unknown field `colour`")
+                && !e.contains('\n'),
+            "{e}"
+        );
     }
 }

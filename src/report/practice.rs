@@ -36,6 +36,9 @@ pub fn session(session: &Practice, format: Format) -> String {
         }
         Format::Text | Format::Markdown => {
             let mut out = String::new();
+            if let Some(drawn) = &session.drawn {
+                out += &format!("{}.\n\n", drawn.because);
+            }
             for round in &session.rounds {
                 if session.rounds.len() > 1 {
                     out += &format!("\n== {} ==\n\n", round.label);

@@ -27,6 +27,7 @@ use crate::interview::interviewer::{Interviewer, Turn};
 use crate::interview::voice::Voice;
 use crate::questions::Question;
 use crate::score::{ModelUsed, Scorer};
+use crate::store::draw::Drawn;
 use crate::store::summary::{AnswerSummary, Kind, SessionSummary, UsedSettings};
 use crate::store::{SessionDir, StoreError};
 use crate::transcribe::EngineHandle;
@@ -57,6 +58,8 @@ pub struct PracticeOptions {
     pub used: UsedSettings,
     /// The question's history before this session, shown under the first report (sparklines).
     pub progress: Option<String>,
+    /// Why the question was drawn, when `--next` drew it, for the session's record.
+    pub drawn: Option<Drawn>,
 }
 
 /// Where a session shows itself and who takes part: the screen and its renderings, the
@@ -85,6 +88,7 @@ pub fn run(
         schema: SCHEMA.into(),
         session_dir: dir.path().to_path_buf(),
         question: question.id.clone(),
+        drawn: opts.drawn.clone(),
         rounds: Vec::new(),
         abandoned: Vec::new(),
         comparison: None,

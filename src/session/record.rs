@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::answer::Answer;
 use super::versions::Comparison;
 use crate::interview::critique::{Critique, Disagreement};
+use crate::store::draw::Drawn;
 
 /// The JSON schema of a session summary. Version 2 added the questions asked, the critiques, the
 /// interviewer and the summary.
@@ -63,6 +64,9 @@ pub struct Practice {
     pub session_dir: PathBuf,
     /// The question's id.
     pub question: String,
+    /// Why the question was drawn, when `--next` drew it.
+    #[serde(default)]
+    pub drawn: Option<Drawn>,
     /// The scored answers, in order.
     pub rounds: Vec<Round>,
     /// Takes abandoned with retry or quit; their audio is kept.

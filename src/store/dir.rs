@@ -112,6 +112,39 @@ pub fn utc_stamp(t: SystemTime) -> String {
     )
 }
 
+/// Seconds since 1970-01-01 UTC of a `YYYYMMDD-HHMMSS` stamp, as [`utc_stamp`] writes them;
+/// `None` for anything else.
+pub fn stamp_secs(stamp: &str) -> Option<i64> {
+    let field = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = stamp.get(range)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    if stamp.len() != 15 || stamp.as_bytes()[8] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (field(0..4)?, field(4..6)?, field(6..8)?);
+    let (h, mi, s) = (field(9..11)?, field(11..13)?, field(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s)
+}
+
+/// Days from 1970-01-01 to a Gregorian date (Howard Hinnant's civil-to-days algorithm, the
+/// inverse of [`civil_from_days`]).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// The Gregorian date `days` after 1970-01-01 (Howard Hinnant's days-to-civil algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -137,6 +170,18 @@ mod tests {
         assert_eq!(at(0), "19700101-000000");
         assert_eq!(at(951_782_400), "20000229-000000");
         assert_eq!(at(1_795_894_813), "20261128-194013");
+        for secs in [0, 951_782_400, 1_795_894_813, 4_107_542_399] {
+            assert_eq!(stamp_secs(&at(secs)), Some(secs as i64));
+        }
+        for bad in [
+            "",
+            "20261128",
+            "20261328-000000",
+            "2026112x-000000",
+            "20261128 000000",
+        ] {
+            assert_eq!(stamp_secs(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! [`dir`] makes a session's folder and writes its files atomically (temporary name, sync, rename),
 //! so a crash never leaves half a file; [`summary`] is the small record listings read;
 //! [`catalog`] reads every folder back, rebuilding what is missing and skipping what cannot be
-//! read; [`history`] follows one question across sessions; [`retention`] deletes sessions or only
-//! their recordings. The store only keeps what the other layers produced: it renders nothing and
-//! judges nothing.
+//! read; [`history`] follows one question across sessions; [`draw`] picks the question that most
+//! needs practice; [`retention`] deletes sessions or only their recordings. The store only keeps
+//! what the other layers produced: it renders nothing and judges nothing.
 
 pub mod catalog;
 pub mod dir;
+pub mod draw;
 pub mod history;
 pub mod retention;
 pub mod summary;

@@ -11,6 +11,7 @@ mod interviewer;
 mod llm_server;
 mod models;
 mod practice;
+mod questions;
 mod score;
 mod server;
 mod store;

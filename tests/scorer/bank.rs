@@ -2,7 +2,7 @@
 //! broken file is named in the error.
 
 use crate::{card_for, repo_file};
-use rehearse::questions::{Bank, FLAGSHIP, QuestionError};
+use rehearse::questions::{Bank, FLAGSHIP, Grade, QuestionError};
 
 #[test]
 fn every_builtin_question_scores_a_relevant_answer_above_an_empty_one() {
@@ -76,5 +76,33 @@ fn a_broken_user_file_is_named_in_the_error() {
     assert!(
         err.contains("bad.toml") && err.contains("dimension"),
         "{err}"
+    );
+}
+
+#[test]
+fn every_builtin_strong_example_scores_above_every_weak_one() {
+    let bank = Bank::builtin().unwrap();
+    let mut compared = 0;
+    for q in bank.all() {
+        let scores = |grade| -> Vec<u8> {
+            q.examples
+                .iter()
+                .filter(|e| e.label == grade)
+                .map(|e| card_for(q, &e.text).overall)
+                .collect()
+        };
+        let (strong, weak) = (scores(Grade::Strong), scores(Grade::Weak));
+        for s in &strong {
+            assert!(
+                weak.iter().all(|w| s > w),
+                "{}: {strong:?} vs {weak:?}",
+                q.id
+            );
+        }
+        compared += usize::from(!strong.is_empty() && !weak.is_empty());
+    }
+    assert!(
+        compared >= 2,
+        "only {compared} built-in questions carry both examples"
     );
 }
