@@ -269,3 +269,105 @@ fn doctor_checks_the_transcription_server_and_its_word_times() {
         assert!(check.starts_with(status) && check.contains(says), "{check}");
     }
 }
+
+/// The words of two transcripts, aligned (longest common subsequence of normalised words), as
+/// pairs of indices into each.
+fn aligned(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
+    let mut table = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            table[i][j] = if a[i] == b[j] {
+                table[i + 1][j + 1] + 1
+            } else {
+                table[i + 1][j].max(table[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        if a[i] == b[j] {
+            out.push((i, j));
+            i += 1;
+            j += 1;
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// A real whisper.cpp server loaded with the same model gives the same words as local
+/// transcription, timed within 100 ms. Opt-in: start one with `scripts/whisper-server` and set
+/// `REHEARSE_TRANSCRIBE_URL` (it prints the value with `--print-env`).
+#[test]
+#[ignore = "needs a whisper.cpp server: run scripts/whisper-server, set REHEARSE_TRANSCRIBE_URL and run with --ignored"]
+fn a_real_whisper_cpp_server_matches_local_transcription() {
+    let url =
+        std::env::var("REHEARSE_TRANSCRIBE_URL").expect("REHEARSE_TRANSCRIBE_URL names the server");
+    let data = tempfile::tempdir().unwrap();
+    for file in [jfk().0, root().join("samples/answer.flac")] {
+        let local = crate::util::score_json(data.path(), &file);
+        let out = rehearse(data.path())
+            .args([
+                "score",
+                "--no-save",
+                "--format",
+                "json",
+                "--transcribe-url",
+                &url,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let remote: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            remote["transcript"]["timed"], true,
+            "whisper.cpp's server times words"
+        );
+        let times = |r: &serde_json::Value| -> Vec<(String, i64, i64)> {
+            r["transcript"]["words"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| {
+                    (
+                        words(w["text"].as_str().unwrap()),
+                        w["start_ms"].as_i64().unwrap(),
+                        w["end_ms"].as_i64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let (a, b) = (times(&local), times(&remote));
+        let wa: Vec<String> = a.iter().map(|w| w.0.clone()).collect();
+        let wb: Vec<String> = b.iter().map(|w| w.0.clone()).collect();
+        let diff = rehearse::testkit::wer(&wa.join(" "), &wb.join(" "));
+        assert!(
+            diff <= 0.03,
+            "{}: {:.1} % of words differ",
+            file.display(),
+            diff * 100.0
+        );
+        let pairs = aligned(&wa, &wb);
+        let mut offsets: Vec<i64> = pairs
+            .iter()
+            .flat_map(|&(i, j)| [(a[i].1 - b[j].1).abs(), (a[i].2 - b[j].2).abs()])
+            .collect();
+        offsets.sort_unstable();
+        let median = offsets[offsets.len() / 2];
+        let p90 = offsets[offsets.len() * 9 / 10];
+        eprintln!(
+            "{}: {:.1} % words differ; word times differ by {median} ms (median), {p90} ms (90th percentile)",
+            file.display(),
+            diff * 100.0
+        );
+        assert!(
+            p90 <= 100,
+            "{}: word times differ by {p90} ms at the 90th percentile",
+            file.display()
+        );
+    }
+}
