@@ -56,7 +56,7 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
         &user_question("my-untagged", ""),
     );
     let all = listed_json(dir.path(), &[]);
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 14);
     assert_eq!(
         all[0]["tags"],
         serde_json::json!(["process", "debugging", "incident"])
@@ -71,7 +71,12 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
     };
     assert_eq!(
         ids(listed_json(dir.path(), &["--tag", "incident"])),
-        ["debug-production-issue", "production-incident", "my-outage"]
+        [
+            "debug-production-issue",
+            "production-incident",
+            "on-call-handover",
+            "my-outage"
+        ]
     );
     assert_eq!(
         ids(listed_json(dir.path(), &["--tag", "acme-onsite"])),
@@ -81,7 +86,7 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
     let out = run(dir.path(), &["questions", "--tag", "system-design"]);
     assert_ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 2, "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
     assert!(
         text.contains("database-design") && text.contains("system-design,data"),
         "{text}"
