@@ -161,8 +161,9 @@ fn practice_next(data: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn practice_next_draws_the_lowest_latest_score_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    // Both system-design questions scored 34 last time; the database one longer ago. Its
-    // earlier, better attempt does not count, and neither do other tags' worse scores.
+    // Two system-design questions scored 34 last time, the database one longer ago, and the third
+    // scored better. The database one's earlier, better attempt does not count, and neither do
+    // other tags' worse scores.
     past_session(
         dir.path(),
         "database-design",
@@ -183,6 +184,13 @@ fn practice_next_draws_the_lowest_latest_score_and_says_why() {
         "How would you design a rate limiter for an API?",
         1,
         34,
+    );
+    past_session(
+        dir.path(),
+        "url-shortener",
+        "How would you design a URL shortener?",
+        4,
+        61,
     );
     past_session(
         dir.path(),
