@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 8] = [
+const BUILTIN: [(&str, &str); 12] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -72,6 +72,22 @@ const BUILTIN: [(&str, &str); 8] = [
     (
         "technical-disagreement.toml",
         include_str!("../prompts/questions/technical-disagreement.toml"),
+    ),
+    (
+        "url-shortener.toml",
+        include_str!("../prompts/questions/url-shortener.toml"),
+    ),
+    (
+        "flaky-test-suite.toml",
+        include_str!("../prompts/questions/flaky-test-suite.toml"),
+    ),
+    (
+        "on-call-handover.toml",
+        include_str!("../prompts/questions/on-call-handover.toml"),
+    ),
+    (
+        "risky-pull-request.toml",
+        include_str!("../prompts/questions/risky-pull-request.toml"),
     ),
 ];
 

@@ -56,7 +56,7 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
         &user_question("my-untagged", ""),
     );
     let all = listed_json(dir.path(), &[]);
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 14);
     assert_eq!(
         all[0]["tags"],
         serde_json::json!(["process", "debugging", "incident"])
@@ -71,7 +71,12 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
     };
     assert_eq!(
         ids(listed_json(dir.path(), &["--tag", "incident"])),
-        ["debug-production-issue", "production-incident", "my-outage"]
+        [
+            "debug-production-issue",
+            "production-incident",
+            "on-call-handover",
+            "my-outage"
+        ]
     );
     assert_eq!(
         ids(listed_json(dir.path(), &["--tag", "acme-onsite"])),
@@ -81,7 +86,7 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
     let out = run(dir.path(), &["questions", "--tag", "system-design"]);
     assert_ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 2, "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
     assert!(
         text.contains("database-design") && text.contains("system-design,data"),
         "{text}"
@@ -156,8 +161,9 @@ fn practice_next(data: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn practice_next_draws_the_lowest_latest_score_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    // Both system-design questions scored 34 last time; the database one longer ago. Its
-    // earlier, better attempt does not count, and neither do other tags' worse scores.
+    // Two system-design questions scored 34 last time, the database one longer ago, and the third
+    // scored better. The database one's earlier, better attempt does not count, and neither do
+    // other tags' worse scores.
     past_session(
         dir.path(),
         "database-design",
@@ -178,6 +184,13 @@ fn practice_next_draws_the_lowest_latest_score_and_says_why() {
         "How would you design a rate limiter for an API?",
         1,
         34,
+    );
+    past_session(
+        dir.path(),
+        "url-shortener",
+        "How would you design a URL shortener?",
+        4,
+        61,
     );
     past_session(
         dir.path(),

@@ -302,6 +302,10 @@ fn every_question_has_a_sound_answer_that_scores_well_only_on_its_own_rubric() {
         ("rate-limiter", "rate-limiter-sound.txt"),
         ("zero-downtime-migration", "zero-downtime-sound.txt"),
         ("technical-disagreement", "technical-disagreement-sound.txt"),
+        ("url-shortener", "url-shortener-sound.txt"),
+        ("flaky-test-suite", "flaky-test-suite-sound.txt"),
+        ("on-call-handover", "on-call-handover-sound.txt"),
+        ("risky-pull-request", "risky-pull-request-sound.txt"),
     ];
     for (id, file) in pairs {
         let q = bank.get(id).unwrap();
