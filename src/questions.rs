@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 9] = [
+const BUILTIN: [(&str, &str); 10] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -76,6 +76,10 @@ const BUILTIN: [(&str, &str); 9] = [
     (
         "tight-deadline.toml",
         include_str!("../prompts/questions/tight-deadline.toml"),
+    ),
+    (
+        "critical-feedback.toml",
+        include_str!("../prompts/questions/critical-feedback.toml"),
     ),
 ];
 
