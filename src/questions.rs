@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 10] = [
+const BUILTIN: [(&str, &str); 11] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -80,6 +80,10 @@ const BUILTIN: [(&str, &str); 10] = [
     (
         "critical-feedback.toml",
         include_str!("../prompts/questions/critical-feedback.toml"),
+    ),
+    (
+        "incomplete-data-decision.toml",
+        include_str!("../prompts/questions/incomplete-data-decision.toml"),
     ),
 ];
 
