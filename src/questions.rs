@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 11] = [
+const BUILTIN: [(&str, &str); 12] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -84,6 +84,10 @@ const BUILTIN: [(&str, &str); 11] = [
     (
         "incomplete-data-decision.toml",
         include_str!("../prompts/questions/incomplete-data-decision.toml"),
+    ),
+    (
+        "why-this-role.toml",
+        include_str!("../prompts/questions/why-this-role.toml"),
     ),
 ];
 
