@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 12] = [
+const BUILTIN: [(&str, &str); 16] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -88,6 +88,20 @@ const BUILTIN: [(&str, &str); 12] = [
     (
         "risky-pull-request.toml",
         include_str!("../prompts/questions/risky-pull-request.toml"),
+        "tight-deadline.toml",
+        include_str!("../prompts/questions/tight-deadline.toml"),
+    ),
+    (
+        "critical-feedback.toml",
+        include_str!("../prompts/questions/critical-feedback.toml"),
+    ),
+    (
+        "incomplete-data-decision.toml",
+        include_str!("../prompts/questions/incomplete-data-decision.toml"),
+    ),
+    (
+        "why-this-role.toml",
+        include_str!("../prompts/questions/why-this-role.toml"),
     ),
 ];
 
