@@ -88,6 +88,8 @@ const BUILTIN: [(&str, &str); 16] = [
     (
         "risky-pull-request.toml",
         include_str!("../prompts/questions/risky-pull-request.toml"),
+    ),
+    (
         "tight-deadline.toml",
         include_str!("../prompts/questions/tight-deadline.toml"),
     ),

@@ -15,6 +15,7 @@ use rehearse::transcribe::{Transcript, Word};
 // The parts live beside this file in `tests/scorer/`, which Cargo builds as one test binary.
 mod anchors;
 mod bank;
+mod calibration;
 mod properties;
 mod quotes;
 mod speech;
