@@ -56,7 +56,8 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
         &user_question("my-untagged", ""),
     );
     let all = listed_json(dir.path(), &[]);
-    assert_eq!(all.len(), 10);
+    let builtin = rehearse::questions::Bank::builtin().unwrap().all().len();
+    assert_eq!(all.len(), builtin + 2, "the built-in questions and the two of the user's");
     assert_eq!(
         all[0]["tags"],
         serde_json::json!(["process", "debugging", "incident"])
