@@ -303,9 +303,15 @@ fn every_question_has_a_sound_answer_that_scores_well_only_on_its_own_rubric() {
         ("zero-downtime-migration", "zero-downtime-sound.txt"),
         ("technical-disagreement", "technical-disagreement-sound.txt"),
         ("tell-me-about-yourself", "tell-me-about-yourself-sound.txt"),
-        ("conflict-with-colleague", "conflict-with-colleague-sound.txt"),
+        (
+            "conflict-with-colleague",
+            "conflict-with-colleague-sound.txt",
+        ),
         ("failure-lesson", "failure-lesson-sound.txt"),
-        ("leading-without-authority", "leading-without-authority-sound.txt"),
+        (
+            "leading-without-authority",
+            "leading-without-authority-sound.txt",
+        ),
     ];
     for (id, file) in pairs {
         let q = bank.get(id).unwrap();
