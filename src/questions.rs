@@ -40,7 +40,7 @@ pub const TAGS: [&str; 10] = [
 
 /// The built-in question files, by file name. Adding one here is the only Rust a new built-in
 /// question needs; a user's own questions need none.
-const BUILTIN: [(&str, &str); 16] = [
+const BUILTIN: [(&str, &str); 20] = [
     (
         "debug-production-issue.toml",
         include_str!("../prompts/questions/debug-production-issue.toml"),
@@ -104,6 +104,22 @@ const BUILTIN: [(&str, &str); 16] = [
     (
         "why-this-role.toml",
         include_str!("../prompts/questions/why-this-role.toml"),
+    ),
+    (
+        "tell-me-about-yourself.toml",
+        include_str!("../prompts/questions/tell-me-about-yourself.toml"),
+    ),
+    (
+        "conflict-with-colleague.toml",
+        include_str!("../prompts/questions/conflict-with-colleague.toml"),
+    ),
+    (
+        "failure-lesson.toml",
+        include_str!("../prompts/questions/failure-lesson.toml"),
+    ),
+    (
+        "leading-without-authority.toml",
+        include_str!("../prompts/questions/leading-without-authority.toml"),
     ),
 ];
 

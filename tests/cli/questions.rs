@@ -57,7 +57,11 @@ fn questions_are_listed_with_their_tags_and_filtered_by_one() {
     );
     let all = listed_json(dir.path(), &[]);
     let builtin = rehearse::questions::Bank::builtin().unwrap().all().len();
-    assert_eq!(all.len(), builtin + 2);
+    assert_eq!(
+        all.len(),
+        builtin + 2,
+        "the built-in questions and the two of the user's"
+    );
     assert_eq!(
         all[0]["tags"],
         serde_json::json!(["process", "debugging", "incident"])

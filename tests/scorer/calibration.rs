@@ -71,10 +71,17 @@ fn every_calibrated_question_tells_strong_answers_from_the_rest() {
                 (f64::from(card.overall), a.overall == "strong")
             })
             .collect();
-        assert!(scored.iter().any(|s| s.1) && scored.iter().any(|s| !s.1), "{id}");
+        assert!(
+            scored.iter().any(|s| s.1) && scored.iter().any(|s| !s.1),
+            "{id}"
+        );
         let area = auc(&scored);
         let median = |strong: bool| {
-            let mut v: Vec<f64> = scored.iter().filter(|s| s.1 == strong).map(|s| s.0).collect();
+            let mut v: Vec<f64> = scored
+                .iter()
+                .filter(|s| s.1 == strong)
+                .map(|s| s.0)
+                .collect();
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };

@@ -307,6 +307,16 @@ fn every_question_has_a_sound_answer_that_scores_well_only_on_its_own_rubric() {
         ("flaky-test-suite", "flaky-test-suite-sound.txt"),
         ("on-call-handover", "on-call-handover-sound.txt"),
         ("risky-pull-request", "risky-pull-request-sound.txt"),
+        ("tell-me-about-yourself", "tell-me-about-yourself-sound.txt"),
+        (
+            "conflict-with-colleague",
+            "conflict-with-colleague-sound.txt",
+        ),
+        ("failure-lesson", "failure-lesson-sound.txt"),
+        (
+            "leading-without-authority",
+            "leading-without-authority-sound.txt",
+        ),
     ];
     for (id, file) in pairs {
         let q = bank.get(id).unwrap();
