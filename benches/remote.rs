@@ -175,7 +175,7 @@ fn agreement(file: &Path, url: &str, dir: &Path) {
     let wa: Vec<String> = a.iter().map(|w| w.0.clone()).collect();
     let wb: Vec<String> = b.iter().map(|w| w.0.clone()).collect();
     let diff = rehearse::testkit::wer(&wa.join(" "), &wb.join(" "));
-    let mut offsets: Vec<f64> = aligned(&wa, &wb)
+    let mut offsets: Vec<f64> = rehearse::testkit::aligned(&wa, &wb)
         .into_iter()
         .flat_map(|(i, j)| {
             [
@@ -237,33 +237,6 @@ fn capacity(exe: &Path, url: &str, input: &Path, n: usize, spread: f64, dir: &Pa
             v["rounds"][0]["answer"]["final_latency_ms"].as_f64()
         })
         .collect()
-}
-
-/// Pairs of indices of the words two transcripts share, in order (longest common subsequence).
-fn aligned(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
-    let mut table = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            table[i][j] = if a[i] == b[j] {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            out.push((i, j));
-            i += 1;
-            j += 1;
-        } else if table[i + 1][j] >= table[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
 }
 
 fn median(v: &[f64]) -> f64 {

@@ -270,34 +270,6 @@ fn doctor_checks_the_transcription_server_and_its_word_times() {
     }
 }
 
-/// The words of two transcripts, aligned (longest common subsequence of normalised words), as
-/// pairs of indices into each.
-fn aligned(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
-    let mut table = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            table[i][j] = if a[i] == b[j] {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            out.push((i, j));
-            i += 1;
-            j += 1;
-        } else if table[i + 1][j] >= table[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
-}
-
 /// A real whisper.cpp server loaded with the same model gives the same words as local
 /// transcription, timed within 100 ms. Opt-in: start one with `scripts/whisper-server` and set
 /// `REHEARSE_TRANSCRIBE_URL` (it prints the value with `--print-env`).
@@ -351,7 +323,7 @@ fn a_real_whisper_cpp_server_matches_local_transcription() {
             file.display(),
             diff * 100.0
         );
-        let pairs = aligned(&wa, &wb);
+        let pairs = rehearse::testkit::aligned(&wa, &wb);
         let mut offsets: Vec<i64> = pairs
             .iter()
             .flat_map(|&(i, j)| [(a[i].1 - b[j].1).abs(), (a[i].2 - b[j].2).abs()])
