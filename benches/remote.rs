@@ -131,25 +131,6 @@ fn rehearse(exe: &Path, data: &Path) -> Command {
     cmd
 }
 
-/// (word, start, end) of a JSON report's transcript.
-fn words(report: &serde_json::Value) -> Vec<(String, i64, i64)> {
-    report["transcript"]["words"]
-        .as_array()
-        .map(|words| {
-            words
-                .iter()
-                .map(|w| {
-                    (
-                        rehearse::testkit::normalise(w["text"].as_str().unwrap_or("")).join(" "),
-                        w["start_ms"].as_i64().unwrap_or(0),
-                        w["end_ms"].as_i64().unwrap_or(0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn score(file: &Path, url: Option<&str>, data: &Path) -> (serde_json::Value, f64) {
     let mut cmd = rehearse(Path::new(env!("CARGO_BIN_EXE_rehearse")), data);
     cmd.args(["score", "--no-save", "--format", "json"]);
@@ -171,7 +152,10 @@ fn agreement(file: &Path, url: &str, dir: &Path) {
     let data = dir.join("agreement");
     let (local, local_s) = score(file, None, &data);
     let (remote, remote_s) = score(file, Some(url), &data);
-    let (a, b) = (words(&local), words(&remote));
+    let (a, b) = (
+        rehearse::testkit::report_words(&local),
+        rehearse::testkit::report_words(&remote),
+    );
     let wa: Vec<String> = a.iter().map(|w| w.0.clone()).collect();
     let wb: Vec<String> = b.iter().map(|w| w.0.clone()).collect();
     let diff = rehearse::testkit::wer(&wa.join(" "), &wb.join(" "));

@@ -162,3 +162,21 @@ pub fn aligned(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
     }
     out
 }
+
+/// The words of a JSON report's transcript (`score --format json`, or an answer's `report`):
+/// each normalised as [`normalise`] does, with its start and end in milliseconds.
+pub fn report_words(report: &serde_json::Value) -> Vec<(String, i64, i64)> {
+    let words = report["transcript"]["words"]
+        .as_array()
+        .expect("a report's transcript has words");
+    words
+        .iter()
+        .map(|w| {
+            (
+                normalise(w["text"].as_str().expect("a word has text")).join(" "),
+                w["start_ms"].as_i64().expect("a word has a start"),
+                w["end_ms"].as_i64().expect("a word has an end"),
+            )
+        })
+        .collect()
+}

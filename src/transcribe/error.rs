@@ -127,6 +127,10 @@ pub enum ServerProblem {
     /// The connection broke while the reply was read.
     #[error("broke off its reply")]
     Broken(#[source] reqwest::Error),
+    /// The runtime the requests wait on could not be started (the system is out of threads or
+    /// file descriptors).
+    #[error("could not be asked: the runtime that waits for its replies did not start")]
+    Runtime(#[source] std::io::Error),
     /// Something else failed in the HTTP client.
     #[error("could not be asked")]
     Client(#[source] Box<async_openai::error::OpenAIError>),

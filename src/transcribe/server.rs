@@ -130,11 +130,7 @@ impl ServerClient {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| {
-                fail(ServerProblem::Client(Box::new(
-                    OpenAIError::InvalidArgument(format!("no runtime: {e}")),
-                )))
-            })?;
+            .map_err(|e| fail(ServerProblem::Runtime(e)))?;
         Ok(ServerClient {
             endpoint,
             client,
@@ -246,7 +242,8 @@ impl ServerClient {
                 message: self.server_text(&message),
             }));
         }
-        let reply: reply::Reply = serde_json::from_value(value.clone()).map_err(|_| garbage())?;
+        let reply =
+            <reply::Reply as serde::Deserialize>::deserialize(&value).map_err(|_| garbage())?;
         if !reply.is_transcription() {
             return Err(garbage());
         }

@@ -299,21 +299,10 @@ fn a_real_whisper_cpp_server_matches_local_transcription() {
             remote["transcript"]["timed"], true,
             "whisper.cpp's server times words"
         );
-        let times = |r: &serde_json::Value| -> Vec<(String, i64, i64)> {
-            r["transcript"]["words"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|w| {
-                    (
-                        words(w["text"].as_str().unwrap()),
-                        w["start_ms"].as_i64().unwrap(),
-                        w["end_ms"].as_i64().unwrap(),
-                    )
-                })
-                .collect()
-        };
-        let (a, b) = (times(&local), times(&remote));
+        let (a, b) = (
+            rehearse::testkit::report_words(&local),
+            rehearse::testkit::report_words(&remote),
+        );
         let wa: Vec<String> = a.iter().map(|w| w.0.clone()).collect();
         let wb: Vec<String> = b.iter().map(|w| w.0.clone()).collect();
         let diff = rehearse::testkit::wer(&wa.join(" "), &wb.join(" "));
