@@ -11,7 +11,8 @@
 //! Each is played through `rehearse practice --input --offline` at speaking pace, the simulated
 //! microphone that goes through the same pipeline as a real one, and measured:
 //! - `final_latency_ms` from the JSON report: the last audio sample to the finished report;
-//! - the transcript against a one-shot `rehearse score` of the same file (word difference);
+//! - the transcript against a one-shot `rehearse score` of the recording the session saved (word
+//!   difference);
 //! - the transcriber's load while the person speaks: the time whisper.cpp spent decoding, from
 //!   rehearse's debug log, as a share of the answer's length (it must stay well under 100 % to
 //!   keep up), and the CPU time of the whole process per second of audio;
@@ -79,6 +80,8 @@ struct Run {
     text: String,
     ending: String,
     same_audio: bool,
+    /// The recording the session saved.
+    saved: PathBuf,
 }
 
 fn main() {
@@ -111,10 +114,11 @@ fn main() {
     let mut all_same = true;
     for case in &cases {
         let secs = secs(&case.wav);
-        let one_shot = one_shot(&case.wav, dir.path(), model.as_deref());
         let mut results: Vec<Run> = (0..runs)
             .map(|_| practice(case, dir.path(), model.as_deref()))
             .collect();
+        // The session's own recording, which a session cut at the cap keeps only the start of.
+        let one_shot = one_shot(&results[0].saved, dir.path(), model.as_deref());
         let mut latencies: Vec<f64> = results.iter().map(|r| r.latency_ms).collect();
         let median = median(&mut latencies);
         let worst = latencies.iter().copied().fold(0.0, f64::max);
@@ -348,6 +352,7 @@ fn practice(case: &Case, data: &Path, model: Option<&str>) -> Run {
             .to_string(),
         ending: answer["ending"].as_str().unwrap_or_default().to_string(),
         same_audio: same_start(&case.wav, &saved),
+        saved,
     }
 }
 

@@ -117,6 +117,16 @@ impl EngineHandle {
         self.send(samples, offset_ms, stop, false)
     }
 
+    /// Queues a provisional decode ([`Transcriber::transcribe_provisional`]).
+    pub fn submit_provisional(
+        &self,
+        samples: Vec<f32>,
+        offset_ms: u64,
+        stop: Option<Arc<AtomicBool>>,
+    ) -> Pending {
+        self.send(samples, offset_ms, stop, true)
+    }
+
     fn send(
         &self,
         samples: Vec<f32>,
@@ -194,6 +204,15 @@ impl Pending {
     /// so this never waits for a job that will not run.
     pub fn wait(self) -> JobResult {
         self.result.recv().unwrap_or(Err(TranscribeError::Stopped))
+    }
+
+    /// The job's result if it comes within `timeout`.
+    pub fn wait_for(&self, timeout: std::time::Duration) -> Option<JobResult> {
+        match self.result.recv_timeout(timeout) {
+            Ok(result) => Some(result),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(Err(TranscribeError::Stopped)),
+        }
     }
 }
 

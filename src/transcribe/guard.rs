@@ -116,6 +116,11 @@ pub fn uncovered_rest(chunk: Chunk, covered_ms: u64, spans: &[Span]) -> Option<C
     })
 }
 
+/// Milliseconds of voice in `spans` within `chunk`.
+pub fn voiced_in(spans: &[Span], chunk: Chunk) -> u64 {
+    voiced_after(spans, samples_to_ms(chunk.start), samples_to_ms(chunk.end))
+}
+
 /// Milliseconds of voice in `spans` between `from_ms` and `to_ms`.
 fn voiced_after(spans: &[Span], from_ms: u64, to_ms: u64) -> u64 {
     spans

@@ -4,18 +4,20 @@
 //! The capture loop never waits for Whisper: it hands audio over through a channel and picks up
 //! progress reports from another. The worker never owns the engine either; it holds an
 //! [`EngineHandle`], so an answer that ends, fails or is abandoned leaves the engine where it was,
-//! ready for the next answer. When the answer ends, a provisional decode still running is told to
-//! stop (through a flag the engine checks), and only the last phrase is decoded.
+//! ready for the next answer. When the answer ends, a decode still running is told to stop
+//! (through a flag the engine checks), and only the end of the answer is decoded.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::{self, JoinHandle};
 
-use super::engine_thread::EngineHandle;
+use std::time::Duration;
+
+use super::engine_thread::{EngineHandle, Pending};
 use super::incremental::{Job, LiveParams, Phrases};
 use super::{TranscribeError, Transcript};
-use crate::audio::samples_to_ms;
+use crate::audio::{samples_to_ms, vad};
 
 /// What the capture loop sends the worker.
 #[derive(Debug)]
@@ -126,6 +128,10 @@ enum Fed {
     Dropped,
 }
 
+/// How often the worker looks at the feed while a decode runs, so the end of the answer is
+/// noticed at once rather than when the decode returns.
+const POLL: Duration = Duration::from_millis(10);
+
 /// The worker: decode whatever [`Phrases`] asks for, between taking in audio.
 fn transcribe_live(
     engine: &EngineHandle,
@@ -135,15 +141,27 @@ fn transcribe_live(
     ending: &Arc<AtomicBool>,
 ) -> Result<Heard, TranscribeError> {
     let mut phrases = Phrases::new(params);
+    // The decode on the engine thread, if one runs.
+    let mut running: Option<(Job, Pending)> = None;
     let fed = loop {
         if let done @ (Fed::Ended | Fed::Dropped) = drain(feed, &mut phrases) {
+            // A decode still running is abandoned: the end needs only what is in hand.
             break done;
         }
-        match phrases.next_job() {
-            Some(job) => {
-                decode(engine, &mut phrases, job, ending)?;
-                report(&phrases, progress);
+        if let Some((job, pending)) = running.take() {
+            match pending.wait_for(POLL) {
+                Some(result) => {
+                    if let Some(t) = result? {
+                        phrases.apply(job, t);
+                        report(&phrases, progress);
+                    }
+                }
+                None => running = Some((job, pending)),
             }
+            continue;
+        }
+        match phrases.next_job() {
+            Some(job) => running = Some((job, submit(engine, &phrases, job, ending))),
             // Nothing to do until more audio comes.
             None => match feed.recv() {
                 Ok(Feed::Audio(s)) => phrases.push(&s),
@@ -161,17 +179,9 @@ fn transcribe_live(
     })
 }
 
-/// Decodes one job while the answer goes on, unless a provisional transcript already covers it.
-fn decode(
-    engine: &EngineHandle,
-    phrases: &mut Phrases,
-    job: Job,
-    ending: &Arc<AtomicBool>,
-) -> Result<(), TranscribeError> {
-    if phrases.reuse_provisional(job) {
-        return Ok(());
-    }
-    let part = &phrases.samples()[job.start..job.end];
+/// Sends one job to the engine thread.
+fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job, ending: &Arc<AtomicBool>) -> Pending {
+    let part = phrases.samples()[job.start..job.end].to_vec();
     let offset_ms = samples_to_ms(job.start);
     tracing::debug!(
         start_ms = offset_ms,
@@ -179,36 +189,46 @@ fn decode(
         settle = job.settle,
         "a live job"
     );
-    // An abandoned decode leaves nothing behind; the end handles the rest.
-    let decoded = if job.settle {
-        engine.transcribe_until(part, offset_ms, ending)?
+    let stop = Some(Arc::clone(ending));
+    if job.settle {
+        engine.submit(part, offset_ms, stop)
     } else {
-        engine.transcribe_provisional(part, offset_ms, ending)?
-    };
-    if let Some(t) = decoded {
-        phrases.apply(job, t);
+        engine.submit_provisional(part, offset_ms, stop)
     }
-    Ok(())
 }
 
-/// Settles the answer once it has ended: the last audio queued, then the last phrase.
+/// Settles the answer once it has ended: the last audio queued, then what is left to decode,
+/// which is normally a few seconds after the last prefix in hand. The engine thread first
+/// finishes the decode that was abandoned, which stops after whisper.cpp's encoder at the latest.
 fn finish_answer(
     engine: &EngineHandle,
     feed: &Receiver<Feed>,
     phrases: &mut Phrases,
 ) -> Result<(), TranscribeError> {
     drain(feed, phrases);
-    if let Some(job) = phrases.end() {
-        let part = &phrases.samples()[job.decode_from..job.end];
-        let t = engine.transcribe(part, samples_to_ms(job.decode_from))?;
-        tracing::debug!(
-            decode_from_ms = samples_to_ms(job.decode_from),
-            keep_from_ms = samples_to_ms(job.keep_from),
-            end_ms = samples_to_ms(job.end),
-            heard = t.text,
-            "decoded the end of the answer"
-        );
-        phrases.apply_last(job, t);
+    for piece in phrases.end() {
+        let t = match phrases.ready(piece) {
+            Some(t) => t,
+            None => {
+                if piece.tail && vad::is_silent(&phrases.samples()[piece.keep_from..piece.end]) {
+                    break;
+                }
+                let part = &phrases.samples()[piece.start..piece.end];
+                // Not abandoned: nothing is raised on this flag.
+                let t = engine
+                    .transcribe_until(part, samples_to_ms(piece.start), &Arc::default())?
+                    .unwrap_or_default();
+                tracing::debug!(
+                    start_ms = samples_to_ms(piece.start),
+                    keep_from_ms = samples_to_ms(piece.keep_from),
+                    end_ms = samples_to_ms(piece.end),
+                    heard = t.text,
+                    "decoded at the end of the answer"
+                );
+                t
+            }
+        };
+        phrases.apply_end(piece, t);
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod fakes;
 pub mod guard;
 pub mod incremental;
 pub mod live;
+pub mod plan;
 pub mod server;
 pub mod whisper;
 mod words;
@@ -153,16 +154,17 @@ impl Transcript {
 ///
 /// Implementations keep their model loaded between calls, so one value serves a whole session.
 pub trait Transcriber: Send {
-    /// Transcribes `samples` (16 kHz, mono, -1.0 to 1.0). `offset_ms` is added to every time, so a
-    /// phrase cut from the middle of an answer keeps its place in the whole.
+    /// Transcribes a whole recording, `samples` (16 kHz, mono, -1.0 to 1.0). `offset_ms` is added
+    /// to every time. The local engine cuts it as a live session would ([`plan`]).
     fn transcribe(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError>;
 
-    /// Like [`Transcriber::transcribe`], but gives up soon after `stop` becomes true and returns
-    /// `None`. Engines that cannot stop early finish the work.
+    /// Transcribes one stretch of an answer as it is (at most about 28 seconds; `offset_ms` keeps
+    /// its place in the whole), but gives up soon after `stop` becomes true and returns `None`.
+    /// Engines that cannot stop early finish the work.
     fn transcribe_until(
         &mut self,
         samples: &[f32],

@@ -97,9 +97,18 @@ impl WhisperEngine {
         samples: &[f32],
         offset_ms: u64,
         stop: Option<&Arc<AtomicBool>>,
+        prompted: bool,
     ) -> Result<Option<Vec<RawSegment>>, TranscribeError> {
-        let mut params = full_params(&self.opts);
+        // Half a second of silence after the audio: whisper.cpp's word-timing pass aborts the
+        // process when a segment ends in the last few frames it was given (its median filter is
+        // wider than what is left), which a stretch cut in mid-speech makes likely.
+        let mut padded = Vec::with_capacity(samples.len() + END_PAD);
+        padded.extend_from_slice(samples);
+        padded.resize(samples.len() + END_PAD, 0.0);
+        let samples = &padded[..];
+        let mut params = full_params(&self.opts, prompted);
         params.set_audio_ctx(audio_ctx(samples.len()));
+        params.set_max_tokens(token_budget(samples.len() - END_PAD));
         if let Some(stop) = stop {
             // whisper-rs 0.16's `set_abort_callback_safe` hands whisper.cpp a pointer to a boxed
             // trait object but reads it back as the bare closure type, which is undefined
@@ -189,12 +198,23 @@ impl WhisperEngine {
         let mut queue: VecDeque<Chunk> = guard::chunks(samples.len(), &spans).into();
         while let Some(chunk) = queue.pop_front() {
             let chunk_offset = offset_ms + samples_to_ms(chunk.start);
-            let Some(raw) =
-                self.decode_chunk(&samples[chunk.start..chunk.end], chunk_offset, stop)?
-            else {
+            let part = &samples[chunk.start..chunk.end];
+            let Some(raw) = self.decode_chunk(part, chunk_offset, stop, true)? else {
                 return Ok(None);
             };
-            let kept = guard::keep_real_speech(raw, &spans, offset_ms);
+            let mut kept = guard::keep_real_speech(raw, &spans, offset_ms);
+            // tiny.en now and then writes nothing at all for a stretch of clear speech when
+            // given the filler prompt, and transcribes it well without: try once more so.
+            if kept.is_empty() && guard::voiced_in(&spans, chunk) >= RETRY_VOICED_MS {
+                tracing::debug!(
+                    offset_ms = chunk_offset,
+                    "nothing heard: decoding again unprompted"
+                );
+                let Some(raw) = self.decode_chunk(part, chunk_offset, stop, false)? else {
+                    return Ok(None);
+                };
+                kept = guard::keep_real_speech(raw, &spans, offset_ms);
+            }
             let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
             segments.extend(kept);
             // Whisper sometimes ends a window early, after a long pause: decode what it left out.
@@ -220,8 +240,22 @@ impl WhisperEngine {
     }
 }
 
+/// The most tokens one decoding pass over `samples` may write: 16 and 10 a second, more than
+/// twice what the fastest speech needs. Whisper caught in a loop on a short stretch otherwise
+/// writes hundreds of tokens, and again at each higher temperature it retries with: a 1.2-second
+/// stretch took 4 seconds in testing.
+fn token_budget(samples: usize) -> i32 {
+    (16 + 10 * samples / SAMPLE_RATE as usize) as i32
+}
+
+/// A chunk with this much voice, in milliseconds, that comes back empty is decoded again.
+const RETRY_VOICED_MS: u64 = 1_000;
+
+/// Silence appended to every decode, in samples (0.5 s).
+const END_PAD: usize = SAMPLE_RATE as usize / 2;
+
 /// Decoding parameters for one chunk.
-fn full_params(opts: &WhisperOptions) -> FullParams<'_, '_> {
+fn full_params(opts: &WhisperOptions, prompted: bool) -> FullParams<'_, '_> {
     let strategy = if opts.beam_size > 1 {
         SamplingStrategy::BeamSearch {
             beam_size: opts.beam_size as i32,
@@ -241,7 +275,7 @@ fn full_params(opts: &WhisperOptions) -> FullParams<'_, '_> {
     // Chunks are cut at pauses, so carrying text across them buys little and is how repetition
     // loops spread from one window to the next.
     p.set_no_context(true);
-    if !opts.initial_prompt.is_empty() {
+    if prompted && !opts.initial_prompt.is_empty() {
         p.set_initial_prompt(&opts.initial_prompt);
     }
     p
@@ -253,19 +287,25 @@ impl Transcriber for WhisperEngine {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError> {
-        Ok(self
-            .run(samples, offset_ms, None, None)?
-            .unwrap_or_default())
+        self.transcribe_with_progress(samples, offset_ms, &|_, _| ())
     }
 
+    /// A whole recording, cut as a live session of it would be ([`super::plan`]), so `rehearse
+    /// score` of a saved answer gives the transcript its session gave.
     fn transcribe_with_progress(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
         progress: &dyn Fn(u64, u64),
     ) -> Result<Transcript, TranscribeError> {
-        let transcript = self.run(samples, offset_ms, None, Some(progress))?;
-        Ok(transcript.unwrap_or_default())
+        let total_ms = samples_to_ms(samples.len());
+        let mut decode =
+            |piece: &[f32], at_ms: u64| Ok(self.run(piece, at_ms, None, None)?.unwrap_or_default());
+        let t = super::plan::transcribe_whole(samples, offset_ms, &mut decode, &|done| {
+            progress(done.min(total_ms), total_ms)
+        })?;
+        progress(total_ms, total_ms);
+        Ok(t)
     }
 
     fn transcribe_until(

@@ -1,119 +1,174 @@
-//! Tests of [`Phrases`]: where an answer is cut, what is decoded when, and how the last phrase is
-//! joined to the rest. The fake engines and the speech-like test audio are in `transcribe::fakes`.
+//! Tests of [`Phrases`]: what is decoded when while an answer is spoken, that a live session
+//! keeping up ends with the one-shot transcript, and what is left when the answer ends. The fake
+//! engines and the speech-like test audio are in `transcribe::fakes`.
 
 use super::*;
+use crate::audio::ms_to_samples;
 use crate::transcribe::Transcriber;
-use crate::transcribe::fakes::{Stamps, answer};
+use crate::transcribe::fakes::{Ticks, answer, assert_whole};
+
+/// Words of 200-500 ms with short dips between them and a pause now and then, after half a
+/// second of silence.
+fn talk(secs: u64) -> Vec<f32> {
+    let mut parts = Vec::new();
+    let (mut t, mut i) = (0, 0u64);
+    while t < secs * 1_000 {
+        let word = 200 + (i * 137) % 300;
+        let gap = if i % 17 == 16 { 500 } else { 60 };
+        parts.push((word, gap));
+        t += word + gap;
+        i += 1;
+    }
+    let mut audio = vec![0.0; ms_to_samples(500)];
+    audio.extend(answer(&parts));
+    audio
+}
+
+/// Decodes `job` with [`Ticks`] and hands the result back.
+fn run(p: &mut Phrases, job: Job) {
+    let t = Ticks
+        .transcribe(&p.samples()[job.start..job.end], samples_to_ms(job.start))
+        .unwrap();
+    p.apply(job, t);
+}
+
+/// Ends the answer, decoding what is left with [`Ticks`].
+fn finish(p: &mut Phrases) -> Transcript {
+    for piece in p.end() {
+        let t = match p.ready(piece) {
+            Some(t) => t,
+            None => Ticks
+                .transcribe(
+                    &p.samples()[piece.start..piece.end],
+                    samples_to_ms(piece.start),
+                )
+                .unwrap(),
+        };
+        p.apply_end(piece, t);
+    }
+    p.settled()
+}
+
+/// Feeds `audio` in 20 ms blocks, decoding every job at once (a session that keeps up).
+fn keep_up(p: &mut Phrases, audio: &[f32]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for block in audio.chunks(320) {
+        p.push(block);
+        while let Some(job) = p.next_job() {
+            jobs.push(job);
+            run(p, job);
+        }
+    }
+    jobs
+}
 
 #[test]
-fn nothing_is_decoded_while_the_first_phrase_is_still_being_spoken() {
+fn nothing_is_decoded_before_the_first_mark() {
     let mut p = Phrases::new(LiveParams::default());
-    p.push(&answer(&[(2_000, 0)]));
+    p.push(&talk(1));
     assert_eq!(p.next_job(), None);
 }
 
 #[test]
-fn a_pause_gives_a_provisional_job_once() {
+fn each_new_mark_gives_one_prefix_of_the_chunk_being_spoken() {
     let mut p = Phrases::new(LiveParams::default());
-    p.push(&answer(&[(2_000, 1_500)]));
-    let job = p.next_job().expect("a job at the pause");
-    assert!(!job.settle);
-    assert_eq!(job.start, 0);
-    p.apply(job, Transcript::default());
-    assert_eq!(p.next_job(), None, "the same pause is not decoded twice");
-    p.push(&answer(&[(300, 400)]));
-    assert_eq!(p.next_job(), None, "a short step waits for more");
-    p.push(&answer(&[(3_000, 400)]));
-    assert!(p.next_job().is_some(), "a longer step is decoded");
-}
-
-#[test]
-fn a_chunk_settles_where_a_one_shot_run_would_cut_it() {
-    let mut p = Phrases::new(LiveParams::default());
-    let mut audio = vec![0.0; ms_to_samples(1_000)];
-    audio.extend(answer(&[
-        (8_000, 1_000),
-        (8_000, 1_000),
-        (8_000, 1_000),
-        (4_000, 1_000),
-    ]));
-    p.push(&audio);
-    let job = p.next_job().expect("a settled chunk");
+    p.push(&talk(3));
+    let job = p.next_job().expect("a prefix at the first mark");
     assert!(job.settle);
-    let spans = vad::speech_spans(&audio, &vad::VadParams::default());
-    let one_shot = guard::chunks(audio.len(), &spans);
-    assert_eq!(job.end, one_shot[0].end);
+    assert_eq!((job.start, job.keep_from), (0, 0));
+    run(&mut p, job);
+    assert_eq!(p.next_job(), None, "the same mark is not decoded twice");
+    assert!(p.provisional().is_some(), "the prefix is shown");
+    assert!(p.settled().text.is_empty(), "a prefix settles nothing yet");
 }
 
 #[test]
-fn cuts_fall_inside_pauses() {
-    let mut p = Phrases::new(LiveParams::default());
-    p.push(&answer(&[(3_000, 800), (2_000, 400)]));
-    let job = p.next_job().unwrap();
-    let end_ms = samples_to_ms(job.end);
-    assert!((5_800..=6_300).contains(&end_ms), "cut at {end_ms} ms");
+fn a_session_that_keeps_up_ends_with_the_one_shot_transcript() {
+    for secs in [2, 9, 30, 47, 80] {
+        let audio = talk(secs);
+        let mut p = Phrases::new(LiveParams::default());
+        let jobs = keep_up(&mut p, &audio);
+        // Chunks settle from prefixes in hand: every job decodes up to a mark, once.
+        let mut ends: Vec<usize> = jobs.iter().map(|j| j.end).collect();
+        ends.dedup();
+        assert_eq!(ends.len(), jobs.len(), "{secs} s: a stretch decoded twice");
+        let live = finish(&mut p);
+        let mut decode = |s: &[f32], at: u64| Ticks.transcribe(s, at);
+        let one_shot = plan::transcribe_whole(&audio, 0, &mut decode, &|_| ()).unwrap();
+        assert_eq!(live.text, one_shot.text, "{secs} s");
+        assert_whole(&live, &audio);
+    }
 }
 
 #[test]
-fn speech_with_no_pause_is_cut_before_whisper_s_window_is_full() {
+fn a_session_that_falls_behind_still_covers_the_answer_once() {
+    let audio = talk(60);
     let mut p = Phrases::new(LiveParams::default());
-    // Gaps of 200 ms are too short to cut at; the leading silence sets the noise floor.
-    p.push(&vec![0.0; ms_to_samples(4_000)]);
-    p.push(&answer(&[(1_800, 200); 16]));
-    let job = p.next_job().expect("a forced cut");
-    assert!(job.settle);
-    // The chunk starts 300 ms before the speech, which starts after 4 s of silence.
+    let mut n = 0;
+    for block in audio.chunks(320) {
+        p.push(block);
+        // Only every third job is decoded in time; the others are overtaken by newer ones.
+        if let Some(job) = p.next_job() {
+            n += 1;
+            if n % 3 == 0 {
+                run(&mut p, job);
+            }
+        }
+    }
+    assert_whole(&finish(&mut p), &audio);
+}
+
+#[test]
+fn the_end_leaves_only_a_short_tail_when_the_session_kept_up() {
+    let audio = talk(50);
+    let mut p = Phrases::new(LiveParams::default());
+    keep_up(&mut p, &audio);
+    let mut left: Vec<Piece> = p
+        .end()
+        .into_iter()
+        .filter(|&x| p.ready(x).is_none())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    let tail = left.pop().unwrap();
+    assert!(tail.tail);
+    assert!(samples_to_ms(tail.end - tail.start) <= 6_200);
+}
+
+#[test]
+fn with_a_server_prefixes_are_only_shown_and_the_server_settles_whole_chunks() {
+    let params = LiveParams {
+        provisional: true,
+        settle_provisional: false,
+    };
+    let audio = talk(45);
+    let mut p = Phrases::new(params);
+    let jobs = keep_up(&mut p, &audio);
+    let chunks = jobs.iter().filter(|j| j.settle).count();
+    assert!(chunks >= 1, "{jobs:?}");
     assert!(
-        samples_to_ms(job.end) <= 3_700 + guard::MAX_CHUNK_MS,
-        "{job:?}"
+        jobs.iter().any(|j| !j.settle),
+        "prefixes are decoded to be shown"
     );
+    let pieces = p.end();
+    let last = pieces.last().unwrap();
+    assert_eq!(
+        last.keep_from, p.settled_to,
+        "the last chunk is decoded whole"
+    );
+    assert!(pieces.iter().all(|x| p.ready(*x).is_none()));
+    assert_whole(&finish(&mut p), &audio);
 }
 
 #[test]
-fn ending_settles_the_provisional_text_and_leaves_only_the_last_phrase() {
-    let mut p = Phrases::new(LiveParams::default());
-    p.push(&answer(&[(3_000, 500)]));
-    let job = p.next_job().unwrap();
-    p.apply(job, Stamps.transcribe(&p.samples()[..job.end], 0).unwrap());
-    p.push(&answer(&[(1_500, 0)]));
-    let last = p.end().expect("the last phrase");
-    assert_eq!(last.keep_from, job.end);
-    assert_eq!(last.end, p.samples().len());
+fn without_provisional_decodes_only_chunks_are_decoded() {
+    let params = LiveParams {
+        provisional: false,
+        settle_provisional: false,
+    };
+    let mut p = Phrases::new(params);
+    let jobs = keep_up(&mut p, &talk(45));
     assert!(
-        last.decode_from < last.keep_from,
-        "the last job has context"
+        !jobs.is_empty() && jobs.iter().all(|j| j.settle),
+        "{jobs:?}"
     );
-    assert_eq!(p.settled().words.len(), 1);
-    let t = Stamps.transcribe(
-        &p.samples()[last.decode_from..],
-        samples_to_ms(last.decode_from),
-    );
-    let mut t = t.unwrap();
-    // Two words: one inside the context, one after the provisional end.
-    t.words = vec![
-        Word {
-            text: "old".into(),
-            start_ms: 100,
-            end_ms: 400,
-            confidence: 1.0,
-        },
-        Word {
-            text: "new".into(),
-            start_ms: 3_600,
-            end_ms: 4_000,
-            confidence: 1.0,
-        },
-    ];
-    p.apply_last(last, t);
-    assert_eq!(p.settled().text, "[0-3250] new");
-}
-
-#[test]
-fn a_silent_tail_needs_no_last_job() {
-    let mut p = Phrases::new(LiveParams::default());
-    p.push(&answer(&[(3_000, 500)]));
-    let job = p.next_job().unwrap();
-    p.apply(job, Transcript::default());
-    p.push(&vec![0.0; 8_000]);
-    assert_eq!(p.end(), None);
 }

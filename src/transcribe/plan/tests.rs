@@ -1,0 +1,200 @@
+//! Tests of [`Cuts`]: marks fall in pauses and between words, chunks stay within their bounds,
+//! marks and chunks found as the audio arrives equal those found over the whole recording, and
+//! the end of an answer leaves a short tail.
+
+use super::*;
+use crate::transcribe::Transcriber;
+use crate::transcribe::fakes::{Ticks, answer};
+
+/// Speech-like bursts of 200-500 ms with 60 ms dips between them and a real pause every so often:
+/// continuous speech with a breath now and then.
+fn talk(secs: u64) -> Vec<f32> {
+    let mut parts = Vec::new();
+    let mut t = 0;
+    let mut i = 0u64;
+    while t < secs * 1_000 {
+        let word = 200 + (i * 137) % 300;
+        let gap = if i % 23 == 22 { 450 } else { 60 };
+        parts.push((word, gap));
+        t += word + gap;
+        i += 1;
+    }
+    let mut audio = vec![0.0; ms_to_samples(500)];
+    audio.extend(answer(&parts));
+    audio
+}
+
+fn cuts_of(audio: &[f32]) -> Cuts {
+    let mut cuts = Cuts::default();
+    cuts.update(audio);
+    cuts
+}
+
+#[test]
+fn marks_are_spaced_and_fall_in_the_quiet() {
+    let audio = talk(60);
+    let cuts = cuts_of(&audio);
+    let marks = cuts.marks();
+    assert_eq!(marks[0], 0);
+    for pair in marks.windows(2) {
+        let gap = samples_to_ms(pair[1] - pair[0]);
+        assert!((1_480..=2_520).contains(&gap), "marks {gap} ms apart");
+    }
+    for &m in &marks[1..] {
+        let around = &audio[m - 80..m + 80];
+        assert!(
+            around.iter().all(|s| *s == 0.0),
+            "a mark at {} ms is inside a word",
+            samples_to_ms(m)
+        );
+    }
+}
+
+#[test]
+fn chunks_run_from_mark_to_mark_within_their_bounds_and_prefer_pauses() {
+    let audio = talk(90);
+    let cuts = cuts_of(&audio);
+    let starts = cuts.chunk_starts();
+    assert!(starts.len() >= 3, "{starts:?}");
+    let marks = cuts.marks();
+    for pair in starts.windows(2) {
+        assert!(marks.contains(&pair[1]));
+        let len = samples_to_ms(pair[1] - pair[0]);
+        assert!(
+            (CHUNK_MIN_MS..=CHUNK_MAX_MS).contains(&len),
+            "a chunk of {len} ms"
+        );
+    }
+    // Where a mark in range is in a pause of 450 ms, the chunk ends in one.
+    let in_pause = |m: usize| audio[m - 3_200..m + 3_200].iter().all(|x| *x == 0.0);
+    let mut in_pauses = 0;
+    for pair in starts.windows(2) {
+        let range = pair[0] + ms_to_samples(CHUNK_MIN_MS)..=pair[0] + ms_to_samples(CHUNK_MAX_MS);
+        if marks.iter().any(|&m| range.contains(&m) && in_pause(m)) {
+            assert!(
+                in_pause(pair[1]),
+                "a chunk ends at {} ms",
+                samples_to_ms(pair[1])
+            );
+            in_pauses += 1;
+        }
+    }
+    assert!(in_pauses >= 1);
+}
+
+#[test]
+fn cuts_found_as_the_audio_arrives_equal_those_of_the_whole() {
+    let audio = talk(75);
+    let whole = cuts_of(&audio);
+    let mut live = Cuts::default();
+    for n in (0..audio.len()).step_by(1_777) {
+        live.update(&audio[..n]);
+    }
+    live.update(&audio);
+    assert_eq!(live.marks(), whole.marks());
+    assert_eq!(live.chunk_starts(), whole.chunk_starts());
+}
+
+#[test]
+fn the_end_leaves_a_short_tail_with_context_before_it() {
+    for secs in [3, 11, 26, 41, 67, 119] {
+        let audio = talk(secs);
+        let cuts = cuts_of(&audio);
+        let ending = cuts.ending(audio.len(), &|_| false, &|_| false, false);
+        let tail = *ending.pieces.last().unwrap();
+        assert!(tail.tail);
+        assert_eq!(tail.end, audio.len());
+        let kept = samples_to_ms(tail.end - tail.keep_from);
+        assert!(
+            secs < 4 || (TAIL_MIN_MS..=TAIL_MIN_MS + 2_600).contains(&kept),
+            "{secs} s: a tail of {kept} ms"
+        );
+        let decoded = samples_to_ms(tail.end - tail.start);
+        assert!(decoded <= 6_200, "{secs} s: the tail decodes {decoded} ms");
+        // The kept stretches follow one another with no gap and no overlap.
+        let mut at = 0;
+        for p in &ending.pieces {
+            assert_eq!(p.keep_from, at, "{secs} s: {:?}", ending.pieces);
+            assert!(p.start <= p.keep_from && p.keep_from < p.end);
+            assert!(samples_to_ms(p.end - p.start) <= 28_000);
+            at = p.end;
+        }
+    }
+}
+
+#[test]
+fn a_missing_prefix_is_replaced_by_one_in_hand_only_when_the_tail_stays_short() {
+    let audio = talk(50);
+    let cuts = cuts_of(&audio);
+    let exact = cuts.ending(audio.len(), &|_| false, &|_| false, false);
+    let chunk = *cuts.chunk_starts().last().unwrap();
+    let prefix = exact.pieces[exact.pieces.len() - 2];
+    assert_eq!(prefix.keep_from, chunk);
+    // The mark before the exact prefix's end is in hand.
+    let before = *cuts
+        .marks()
+        .iter()
+        .filter(|&&m| m < prefix.end)
+        .max()
+        .unwrap();
+    let hurried = cuts.ending(audio.len(), &|e| e == before, &|_| false, true);
+    let tail = *hurried.pieces.last().unwrap();
+    assert_eq!(tail.keep_from, before);
+    assert_eq!(hurried.pieces[hurried.pieces.len() - 2].end, before);
+    // With nothing in hand, the exact prefix is decoded rather than a long tail.
+    let none = cuts.ending(audio.len(), &|_| false, &|_| false, true);
+    assert_eq!(none, exact);
+    // A stretch heard in a longer decode serves as well as an exact one.
+    let heard = cuts.ending(audio.len(), &|_| false, &|e| e == prefix.end, true);
+    assert_eq!(heard.pieces.last().unwrap().keep_from, prefix.end);
+}
+
+#[test]
+fn a_whole_recording_is_transcribed_once_end_to_end() {
+    let audio = talk(70);
+    let mut decode = |s: &[f32], at: u64| Ticks.transcribe(s, at);
+    let t = transcribe_whole(&audio, 0, &mut decode, &|_| ()).unwrap();
+    crate::transcribe::fakes::assert_whole(&t, &audio);
+}
+
+#[test]
+fn a_word_heard_on_both_sides_of_a_seam_is_kept_once() {
+    let word = |text: &str, start_ms, end_ms| Word {
+        text: text.into(),
+        start_ms,
+        end_ms,
+        confidence: 1.0,
+    };
+    let before = Transcript {
+        text: "I dig.".into(),
+        words: vec![word("I", 0, 300), word("dig.", 300, 600)],
+        ..Transcript::default()
+    };
+    let after = Transcript {
+        text: "dig. Um, then".into(),
+        words: vec![
+            word("dig.", 900, 920),
+            word("Um,", 1_400, 1_500),
+            word("then", 1_500, 1_700),
+        ],
+        ..Transcript::default()
+    };
+    assert_eq!(seam(Some(&before), after.clone()).text, "Um, then");
+    // The same word said again later is a new word.
+    let later = Transcript {
+        words: vec![word("dig", 2_000, 2_300)],
+        text: "dig".into(),
+        ..Transcript::default()
+    };
+    assert_eq!(seam(Some(&before), later).text, "dig");
+    assert_eq!(seam(None, after).text, "dig. Um, then");
+}
+
+#[test]
+fn keeping_after_a_point_rebuilds_text_and_segments() {
+    let audio = talk(8);
+    let t = Ticks.transcribe(&audio, 0).unwrap();
+    let kept = keep_after(t, 4_000);
+    assert!(kept.words.iter().all(|w| w.start_ms >= 4_000));
+    assert!(kept.text.starts_with("4000 "), "{}", kept.text);
+}
