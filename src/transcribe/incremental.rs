@@ -197,13 +197,21 @@ impl Phrases {
         let len = self.samples.len();
         let settled_to = self.settled_to;
         let pieces = if self.params.settle_provisional {
-            // Prefixes are of the chunk after the settled point; if that is not the last chunk
-            // (the session fell behind), none is of use.
-            let last_chunk = self.cuts.chunk_starts().last() == Some(&settled_to);
+            let exact = self.cuts.ending(len).pieces;
+            // What a one-shot run decodes is in hand but for the tail when the session kept up.
             let prefixes = &self.prefixes;
-            let exact = |end: usize| last_chunk && prefixes.iter().any(|p| p.exact && p.end == end);
-            let heard = |end: usize| last_chunk && prefixes.iter().any(|p| p.end == end);
-            self.cuts.ending(len, &exact, &heard, true).pieces
+            let in_hand = exact.iter().all(|p| {
+                p.tail
+                    || p.end <= settled_to
+                    || (p.keep_from == settled_to
+                        && prefixes.iter().any(|x| x.exact && x.end == p.end))
+            });
+            // Else the latest stretch heard, when it leaves a short tail.
+            let latest_heard = self.prefixes.iter().map(|p| p.end).max();
+            match latest_heard.and_then(|to| self.cuts.hurried(settled_to, to, len)) {
+                Some(hurried) if !in_hand => hurried.pieces,
+                _ => exact,
+            }
         } else {
             // The server settles the rest whole: any chunk decided but not settled, then the last.
             let starts = self.cuts.chunk_starts();

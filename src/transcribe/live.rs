@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use super::engine_thread::{EngineHandle, Pending};
 use super::incremental::{Job, LiveParams, Phrases};
+use super::plan;
 use super::{TranscribeError, Transcript};
-use crate::audio::{samples_to_ms, vad};
+use crate::audio::samples_to_ms;
 
 /// What the capture loop sends the worker.
 #[derive(Debug)]
@@ -145,7 +146,14 @@ fn transcribe_live(
     let mut running: Option<(Job, Pending)> = None;
     let fed = loop {
         if let done @ (Fed::Ended | Fed::Dropped) = drain(feed, &mut phrases) {
-            // A decode still running is abandoned: the end needs only what is in hand.
+            // A decode that has finished is taken; one still running is abandoned, as the end
+            // needs only what is in hand.
+            if let Some((job, pending)) = running.take()
+                && let Some(result) = pending.wait_for(POLL)
+                && let Some(t) = result?
+            {
+                phrases.apply(job, t);
+            }
             break done;
         }
         if let Some((job, pending)) = running.take() {
@@ -210,7 +218,7 @@ fn finish_answer(
         let t = match phrases.ready(piece) {
             Some(t) => t,
             None => {
-                if piece.tail && vad::is_silent(&phrases.samples()[piece.keep_from..piece.end]) {
+                if piece.tail && plan::silent_after(phrases.samples(), piece.keep_from) {
                     break;
                 }
                 let part = &phrases.samples()[piece.start..piece.end];

@@ -34,9 +34,9 @@ const MARK_HALF: usize = 2;
 /// between words).
 const QUIET_HALF: usize = 10;
 /// The shortest chunk, in milliseconds, unless the answer ends sooner.
-pub const CHUNK_MIN_MS: u64 = 16_000;
+pub const CHUNK_MIN_MS: u64 = 15_000;
 /// The longest chunk, in milliseconds: well inside Whisper's 30-second window.
-pub const CHUNK_MAX_MS: u64 = 24_000;
+pub const CHUNK_MAX_MS: u64 = 22_000;
 /// The tail is at least this long, in milliseconds, so it never holds only the last syllable.
 pub const TAIL_MIN_MS: u64 = 1_000;
 
@@ -161,41 +161,20 @@ impl Cuts {
             .collect()
     }
 
-    /// The decoding of an answer that ends after `len` samples. `exact(end)` says whether the
-    /// last chunk's prefix to the mark `end` is decoded already (a live session's prefixes; a
-    /// one-shot run has none). With `hurry`, a missing prefix is replaced by a stretch to a mark
-    /// before it that is in hand, exactly or heard in a longer decode (`heard(end)`), when that
-    /// leaves a short tail, so the end of a live answer never waits for a long decode.
-    pub fn ending(
-        &self,
-        len: usize,
-        exact: &dyn Fn(usize) -> bool,
-        heard: &dyn Fn(usize) -> bool,
-        hurry: bool,
-    ) -> Ending {
+    /// The decoding of an answer that ends after `len` samples, as a one-shot run does it.
+    pub fn ending(&self, len: usize) -> Ending {
         let marks: Vec<usize> = self.marks().into_iter().filter(|&m| m < len).collect();
         let starts: Vec<usize> = self.chunk_starts();
         let mut pieces: Vec<Piece> = starts.windows(2).map(|w| self.piece(w[0], w[1])).collect();
         let chunk = *starts.last().unwrap_or(&0);
         // The last mark at least the tail's length before the end, in the last chunk.
         let latest = len.saturating_sub(ms_to_samples(TAIL_MIN_MS));
-        let mut keep_from = marks
+        let keep_from = marks
             .iter()
             .copied()
             .filter(|&m| m > chunk && m <= latest)
             .max()
             .unwrap_or(chunk);
-        if hurry && keep_from > chunk && !exact(keep_from) {
-            let fallback = marks
-                .iter()
-                .copied()
-                .filter(|&m| m > chunk && m <= keep_from && (exact(m) || heard(m)))
-                .max()
-                .unwrap_or(chunk);
-            if len - fallback <= ms_to_samples(HURRY_TAIL_MAX_MS) {
-                keep_from = fallback;
-            }
-        }
         if keep_from > chunk {
             pieces.push(self.piece(chunk, keep_from));
         }
@@ -208,16 +187,39 @@ impl Cuts {
         pieces.retain(|p| p.end > p.start);
         Ending { pieces }
     }
+
+    /// A quicker end for a live session that has fallen behind: the stretch from `from` (the
+    /// settled point) to the mark `to`, which the session has heard already, and the tail after
+    /// it, when that tail is short; `None` otherwise.
+    pub fn hurried(&self, from: usize, to: usize, len: usize) -> Option<Ending> {
+        if len.saturating_sub(to) > ms_to_samples(HURRY_TAIL_MAX_MS)
+            || len.saturating_sub(to) < ms_to_samples(TAIL_MIN_MS) / 2
+        {
+            return None;
+        }
+        Some(Ending {
+            pieces: vec![
+                self.piece(from, to),
+                Piece {
+                    start: self.context_start(to, TAIL_CONTEXT_MS),
+                    end: len,
+                    keep_from: to,
+                    tail: true,
+                },
+            ],
+        })
+    }
 }
 
-/// Audio before a chunk or prefix that is decoded with it, in milliseconds, for Whisper to hear
-/// the sentence it starts in; its words belong to the stretch before.
-pub const CONTEXT_MS: u64 = 4_000;
+/// Audio before a chunk or prefix that is decoded with it, from the latest mark at least this
+/// many milliseconds before it (so 2.5 to 5 s), for Whisper to hear the sentence it starts in; its
+/// words belong to the stretch before. With the longest chunk, a decode stays under 28 s.
+pub const CONTEXT_MS: u64 = 2_500;
 /// The same for the tail, which starts at the mark before the one it keeps from (1.5 to 2.5 s),
 /// because the end of the answer waits for it.
 pub const TAIL_CONTEXT_MS: u64 = 1_000;
 
-/// A tail longer than this, in milliseconds, is worth waiting for the missing prefix instead.
+/// A tail longer than this, in milliseconds, is worth decoding what a one-shot run would instead.
 const HURRY_TAIL_MAX_MS: u64 = 8_000;
 
 /// The sample a mark on `frame` stands for: the middle of the frame, or 0 for the first.
@@ -255,28 +257,44 @@ pub struct Ending {
     pub pieces: Vec<Piece>,
 }
 
-/// Drops the first word of `next` when it repeats the last word of `before` at the same moment:
-/// a word cut by a mark can be heard at the end of one stretch and again at the start of the next.
+/// Drops the words at the start of `next` that repeat the last words of `before`: a word cut by
+/// a mark can be heard at the end of one stretch and again at the start of the next, and a decode
+/// with context now and then places a few of the context's words after the seam.
 pub fn seam(before: Option<&Transcript>, mut next: Transcript) -> Transcript {
-    let (Some(last), Some(first)) = (before.and_then(|b| b.words.last()), next.words.first())
-    else {
+    let Some(before) = before else {
         return next;
     };
-    let plain = |s: &str| -> String {
-        s.chars()
+    let plain = |w: &Word| -> String {
+        w.text
+            .chars()
             .filter(|c| c.is_alphanumeric())
             .flat_map(char::to_lowercase)
             .collect()
     };
-    if plain(&first.text) == plain(&last.text) && first.start_ms < last.end_ms + SEAM_MS {
-        next.words.remove(0);
+    let tail = &before.words[before.words.len().saturating_sub(SEAM_WORDS)..];
+    // The longest run that ends `before` and starts `next`, close enough in time to be one.
+    let repeated = (1..=tail.len().min(next.words.len()))
+        .rev()
+        .find(|&n| {
+            let (old, new) = (&tail[tail.len() - n..], &next.words[..n]);
+            let close_ms = if n == 1 { SEAM_MS } else { SEAM_RUN_MS };
+            old.iter().zip(new).all(|(a, b)| plain(a) == plain(b))
+                && new[0].start_ms < old[0].end_ms + close_ms
+        })
+        .unwrap_or(0);
+    if repeated > 0 {
+        next.words.drain(..repeated);
         next = rebuilt(next);
     }
     next
 }
 
-/// How far apart, in milliseconds, a word's two hearings at a seam may be.
+/// How far apart, in milliseconds, a single word's two hearings at a seam may be.
 const SEAM_MS: u64 = 1_000;
+/// The same for a run of two or more words, whose repetition is no coincidence.
+const SEAM_RUN_MS: u64 = 6_000;
+/// The longest repeated run looked for at a seam.
+const SEAM_WORDS: usize = 24;
 
 /// Keeps the words of `t` whose middle is at or after `keep_ms`, as a transcript of their own;
 /// `t` as it is when all its words are.
@@ -326,6 +344,21 @@ fn rebuilt(t: Transcript) -> Transcript {
     }
 }
 
+/// Whether the answer in `samples` holds no speech after sample `from` worth decoding: less
+/// than 200 ms of voice there, as the voice detector hears the whole answer (a short stretch
+/// judged on its own has no pause to tell its noise floor from).
+pub fn silent_after(samples: &[f32], from: usize) -> bool {
+    let from_ms = samples_to_ms(from);
+    let voiced: u64 = vad::speech_spans(samples, &vad::VadParams::default())
+        .iter()
+        .map(|s| s.end_ms.saturating_sub(s.start_ms.max(from_ms)))
+        .sum();
+    voiced < MIN_TAIL_VOICE_MS
+}
+
+/// Voice a tail needs, in milliseconds, to be decoded.
+const MIN_TAIL_VOICE_MS: u64 = 200;
+
 /// Decodes one stretch of samples, given their offset in milliseconds.
 pub type DecodeFn<'a> = dyn FnMut(&[f32], u64) -> Result<Transcript, super::TranscribeError> + 'a;
 
@@ -340,10 +373,10 @@ pub fn transcribe_whole(
 ) -> Result<Transcript, super::TranscribeError> {
     let mut cuts = Cuts::default();
     cuts.update(samples);
-    let ending = cuts.ending(samples.len(), &|_| false, &|_| false, false);
+    let ending = cuts.ending(samples.len());
     let mut parts = Vec::with_capacity(ending.pieces.len());
     for piece in ending.pieces {
-        if piece.tail && vad::is_silent(&samples[piece.keep_from..piece.end]) {
+        if piece.tail && silent_after(samples, piece.keep_from) {
             break;
         }
         tracing::debug!(

@@ -131,6 +131,7 @@ impl WhisperEngine {
             );
             return Ok(None);
         }
+        give_back_freed_memory();
         result.map_err(TranscribeError::Engine)?;
         tracing::debug!(
             offset_ms,
@@ -250,6 +251,17 @@ fn token_budget(samples: usize) -> i32 {
 
 /// A chunk with this much voice, in milliseconds, that comes back empty is decoded again.
 const RETRY_VOICED_MS: u64 = 1_000;
+
+/// Returns the heap memory freed by a decode to the system. whisper.cpp allocates buffers sized
+/// to each stretch (the spectrogram, the word-timing pass), and a live session decodes stretches
+/// of every length, which leaves glibc's heap fragmented and the process's memory growing.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own heap; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
 
 /// Silence appended to every decode, in samples (0.5 s).
 const END_PAD: usize = SAMPLE_RATE as usize / 2;

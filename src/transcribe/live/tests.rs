@@ -58,14 +58,26 @@ fn an_engine_error_reaches_finish_and_the_engine_stays() {
     }
 }
 
-/// [`Ticks`], except that the first decode of the whole session panics.
+/// [`Ticks`], except that the first decode of the whole session panics; `crashed` is raised as
+/// the panic unwinds, after the panic hook has run.
 struct CrashesOnce {
     armed: Arc<AtomicBool>,
+    crashed: Arc<AtomicBool>,
+}
+
+/// Raises its flag when dropped, which a panic does on its way out.
+struct RaiseOnDrop(Arc<AtomicBool>);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
 }
 
 impl Transcriber for CrashesOnce {
     fn transcribe(&mut self, s: &[f32], offset: u64) -> Result<Transcript, TranscribeError> {
         if self.armed.swap(false, Ordering::SeqCst) {
+            let _unwinding = RaiseOnDrop(Arc::clone(&self.crashed));
             panic!("whisper fell over");
         }
         Ticks.transcribe(s, offset)
@@ -75,12 +87,22 @@ impl Transcriber for CrashesOnce {
 #[test]
 fn a_crash_fails_one_answer_and_the_next_answer_is_transcribed() {
     let armed = Arc::new(AtomicBool::new(true));
-    let shared = Arc::clone(&armed);
+    let crashed = Arc::new(AtomicBool::new(false));
+    let (shared, crash) = (Arc::clone(&armed), Arc::clone(&crashed));
     let engine = engine_thread(move || CrashesOnce {
         armed: Arc::clone(&shared),
+        crashed: Arc::clone(&crash),
     });
     let audio = four_phrases();
-    match play(&engine, &audio) {
+    let live = LiveTranscriber::start(engine.handle(), LiveParams::default());
+    for block in audio.chunks(320) {
+        live.feed(block.to_vec());
+    }
+    // The answer ends once the crash has happened, so its job is not one the end abandons.
+    while !crashed.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    match live.finish().map(|h| h.transcript) {
         Err(e @ TranscribeError::Panicked { .. }) => {
             assert!(e.to_string().contains("whisper fell over"), "{e}");
         }

@@ -100,7 +100,7 @@ fn the_end_leaves_a_short_tail_with_context_before_it() {
     for secs in [3, 11, 26, 41, 67, 119] {
         let audio = talk(secs);
         let cuts = cuts_of(&audio);
-        let ending = cuts.ending(audio.len(), &|_| false, &|_| false, false);
+        let ending = cuts.ending(audio.len());
         let tail = *ending.pieces.last().unwrap();
         assert!(tail.tail);
         assert_eq!(tail.end, audio.len());
@@ -123,30 +123,25 @@ fn the_end_leaves_a_short_tail_with_context_before_it() {
 }
 
 #[test]
-fn a_missing_prefix_is_replaced_by_one_in_hand_only_when_the_tail_stays_short() {
+fn a_hurried_end_keeps_from_a_mark_in_hand_only_when_the_tail_stays_short() {
     let audio = talk(50);
     let cuts = cuts_of(&audio);
-    let exact = cuts.ending(audio.len(), &|_| false, &|_| false, false);
-    let chunk = *cuts.chunk_starts().last().unwrap();
-    let prefix = exact.pieces[exact.pieces.len() - 2];
-    assert_eq!(prefix.keep_from, chunk);
-    // The mark before the exact prefix's end is in hand.
-    let before = *cuts
-        .marks()
+    let len = audio.len();
+    let marks = cuts.marks();
+    let near = *marks
         .iter()
-        .filter(|&&m| m < prefix.end)
-        .max()
+        .rfind(|&&m| len - m >= ms_to_samples(2_000))
         .unwrap();
-    let hurried = cuts.ending(audio.len(), &|e| e == before, &|_| false, true);
-    let tail = *hurried.pieces.last().unwrap();
-    assert_eq!(tail.keep_from, before);
-    assert_eq!(hurried.pieces[hurried.pieces.len() - 2].end, before);
-    // With nothing in hand, the exact prefix is decoded rather than a long tail.
-    let none = cuts.ending(audio.len(), &|_| false, &|_| false, true);
-    assert_eq!(none, exact);
-    // A stretch heard in a longer decode serves as well as an exact one.
-    let heard = cuts.ending(audio.len(), &|_| false, &|e| e == prefix.end, true);
-    assert_eq!(heard.pieces.last().unwrap().keep_from, prefix.end);
+    let hurried = cuts.hurried(0, near, len).expect("a short tail");
+    assert_eq!(hurried.pieces[0].keep_from, 0);
+    assert_eq!(hurried.pieces[0].end, near);
+    let tail = hurried.pieces[1];
+    assert!(tail.tail && tail.keep_from == near && tail.end == len);
+    let far = *marks
+        .iter()
+        .rfind(|&&m| len - m > ms_to_samples(HURRY_TAIL_MAX_MS))
+        .unwrap();
+    assert_eq!(cuts.hurried(0, far, len), None);
 }
 
 #[test]
@@ -188,6 +183,17 @@ fn a_word_heard_on_both_sides_of_a_seam_is_kept_once() {
     };
     assert_eq!(seam(Some(&before), later).text, "dig");
     assert_eq!(seam(None, after).text, "dig. Um, then");
+    // A run of words heard again after the seam goes as a whole.
+    let again = Transcript {
+        words: vec![
+            word("I", 400, 450),
+            word("dig.", 450, 700),
+            word("Then", 1_000, 1_200),
+        ],
+        text: "I dig. Then".into(),
+        ..Transcript::default()
+    };
+    assert_eq!(seam(Some(&before), again).text, "Then");
 }
 
 #[test]
