@@ -24,6 +24,23 @@ pub fn answer(parts: &[(u64, u64)]) -> Vec<f32> {
     out
 }
 
+/// Continuous speech of `secs` seconds after half a second of silence: words of 200-500 ms with
+/// 60 ms dips between them, and a pause of `pause_ms` after every `every`-th word.
+pub fn talk(secs: u64, every: u64, pause_ms: u64) -> Vec<f32> {
+    let mut parts = Vec::new();
+    let (mut t, mut i) = (0, 0u64);
+    while t < secs * 1_000 {
+        let word = 200 + (i * 137) % 300;
+        let gap = if i % every == every - 1 { pause_ms } else { 60 };
+        parts.push((word, gap));
+        t += word + gap;
+        i += 1;
+    }
+    let mut audio = vec![0.0; ms_to_samples(500)];
+    audio.extend(answer(&parts));
+    audio
+}
+
 /// A transcript of one word, `text`, covering `[start_ms, end_ms)`.
 pub fn one_word(text: String, start_ms: u64, end_ms: u64) -> Transcript {
     Transcript {

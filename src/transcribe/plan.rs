@@ -34,9 +34,9 @@ const MARK_HALF: usize = 2;
 /// between words).
 const QUIET_HALF: usize = 10;
 /// The shortest chunk, in milliseconds, unless the answer ends sooner.
-pub const CHUNK_MIN_MS: u64 = 15_000;
+pub const CHUNK_MIN_MS: u64 = 16_000;
 /// The longest chunk, in milliseconds: well inside Whisper's 30-second window.
-pub const CHUNK_MAX_MS: u64 = 22_000;
+pub const CHUNK_MAX_MS: u64 = 24_000;
 /// The tail is at least this long, in milliseconds, so it never holds only the last syllable.
 pub const TAIL_MIN_MS: u64 = 1_000;
 
@@ -212,9 +212,11 @@ impl Cuts {
 }
 
 /// Audio before a chunk or prefix that is decoded with it, from the latest mark at least this
-/// many milliseconds before it (so 2.5 to 5 s), for Whisper to hear the sentence it starts in; its
-/// words belong to the stretch before. With the longest chunk, a decode stays under 28 s.
-pub const CONTEXT_MS: u64 = 2_500;
+/// many milliseconds before it (so 4 to 6.5 s), for Whisper to hear the sentence it starts in; its
+/// words belong to the stretch before. With 2.5 s, a short last chunk of the tests' answer came
+/// out garbled. A chunk decoded with its context can exceed 28 s, and is then decoded in two
+/// pieces cut in a pause ([`super::guard::chunks`]).
+pub const CONTEXT_MS: u64 = 4_000;
 /// The same for the tail, which starts at the mark before the one it keeps from (1.5 to 2.5 s),
 /// because the end of the answer waits for it.
 pub const TAIL_CONTEXT_MS: u64 = 1_000;

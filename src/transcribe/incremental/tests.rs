@@ -3,25 +3,12 @@
 //! engines and the speech-like test audio are in `transcribe::fakes`.
 
 use super::*;
-use crate::audio::ms_to_samples;
 use crate::transcribe::Transcriber;
-use crate::transcribe::fakes::{Ticks, answer, assert_whole};
+use crate::transcribe::fakes::{self, Ticks, assert_whole};
 
-/// Words of 200-500 ms with short dips between them and a pause now and then, after half a
-/// second of silence.
+/// Continuous speech with a pause (500 ms) every 17 words.
 fn talk(secs: u64) -> Vec<f32> {
-    let mut parts = Vec::new();
-    let (mut t, mut i) = (0, 0u64);
-    while t < secs * 1_000 {
-        let word = 200 + (i * 137) % 300;
-        let gap = if i % 17 == 16 { 500 } else { 60 };
-        parts.push((word, gap));
-        t += word + gap;
-        i += 1;
-    }
-    let mut audio = vec![0.0; ms_to_samples(500)];
-    audio.extend(answer(&parts));
-    audio
+    fakes::talk(secs, 17, 500)
 }
 
 /// Decodes `job` with [`Ticks`] and hands the result back.

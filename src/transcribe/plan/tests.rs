@@ -4,24 +4,11 @@
 
 use super::*;
 use crate::transcribe::Transcriber;
-use crate::transcribe::fakes::{Ticks, answer};
+use crate::transcribe::fakes::{self, Ticks};
 
-/// Speech-like bursts of 200-500 ms with 60 ms dips between them and a real pause every so often:
-/// continuous speech with a breath now and then.
+/// Continuous speech with a breath (450 ms) every 23 words.
 fn talk(secs: u64) -> Vec<f32> {
-    let mut parts = Vec::new();
-    let mut t = 0;
-    let mut i = 0u64;
-    while t < secs * 1_000 {
-        let word = 200 + (i * 137) % 300;
-        let gap = if i % 23 == 22 { 450 } else { 60 };
-        parts.push((word, gap));
-        t += word + gap;
-        i += 1;
-    }
-    let mut audio = vec![0.0; ms_to_samples(500)];
-    audio.extend(answer(&parts));
-    audio
+    fakes::talk(secs, 23, 450)
 }
 
 fn cuts_of(audio: &[f32]) -> Cuts {
