@@ -200,8 +200,10 @@ impl Cuts {
         Some(Ending {
             pieces: vec![
                 self.piece(from, to),
+                // A longer tail than usual, so a chunk's worth of context (a short stretch
+                // decoded with little context before it came out garbled in testing).
                 Piece {
-                    start: self.context_start(to, TAIL_CONTEXT_MS),
+                    start: self.context_start(to, CONTEXT_MS),
                     end: len,
                     keep_from: to,
                     tail: true,
