@@ -192,7 +192,12 @@ impl Phrases {
     /// The answer has ended: settles what is in hand and returns what is left to decode, in
     /// order. Each piece's transcript goes to [`Phrases::apply_end`] before the next is asked for
     /// with [`Phrases::ready`].
-    pub fn end(&mut self) -> Vec<Piece> {
+    ///
+    /// `hurry` is for audio that came in real time, where someone waits on the end: a session
+    /// that fell behind then ends from the latest stretch heard when that leaves a short tail.
+    /// Otherwise (audio read faster than it plays) what is left is decoded as a one-shot run
+    /// would, which transcribes better than a hurried end.
+    pub fn end(&mut self, hurry: bool) -> Vec<Piece> {
         self.cuts.update(&self.samples);
         let len = self.samples.len();
         let settled_to = self.settled_to;
@@ -207,7 +212,7 @@ impl Phrases {
                         && prefixes.iter().any(|x| x.exact && x.end == p.end))
             });
             // Else the latest stretch heard, when it leaves a short tail.
-            let latest_heard = self.prefixes.iter().map(|p| p.end).max();
+            let latest_heard = self.prefixes.iter().map(|p| p.end).max().filter(|_| hurry);
             match latest_heard.and_then(|to| self.cuts.hurried(settled_to, to, len)) {
                 Some(hurried) if !in_hand => hurried.pieces,
                 _ => exact,

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::{self, JoinHandle};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::engine_thread::{EngineHandle, Pending};
 use super::incremental::{Job, LiveParams, Phrases};
@@ -144,8 +144,11 @@ fn transcribe_live(
     let mut phrases = Phrases::new(params);
     // The decode on the engine thread, if one runs.
     let mut running: Option<(Job, Pending)> = None;
+    let mut clock = FeedClock::default();
     let fed = loop {
-        if let done @ (Fed::Ended | Fed::Dropped) = drain(feed, &mut phrases) {
+        let fed = drain(feed, &mut phrases);
+        clock.heard(phrases.samples().len());
+        if let done @ (Fed::Ended | Fed::Dropped) = fed {
             // A decode that has finished is taken; one still running is abandoned, as the end
             // needs only what is in hand.
             if let Some((job, pending)) = running.take()
@@ -179,7 +182,7 @@ fn transcribe_live(
         }
     };
     if fed == Fed::Ended {
-        finish_answer(engine, feed, &mut phrases)?;
+        finish_answer(engine, feed, &mut phrases, clock.real_time())?;
     }
     Ok(Heard {
         transcript: phrases.settled(),
@@ -212,9 +215,10 @@ fn finish_answer(
     engine: &EngineHandle,
     feed: &Receiver<Feed>,
     phrases: &mut Phrases,
+    real_time: bool,
 ) -> Result<(), TranscribeError> {
     drain(feed, phrases);
-    for piece in phrases.end() {
+    for piece in phrases.end(real_time) {
         let t = match phrases.ready(piece) {
             Some(t) => t,
             None => {
@@ -239,6 +243,34 @@ fn finish_answer(
         phrases.apply_end(piece, t);
     }
     Ok(())
+}
+
+/// When the audio began to come, to tell a recording made in real time from a file read faster
+/// than it plays.
+#[derive(Debug, Default)]
+struct FeedClock {
+    first: Option<Instant>,
+    samples: usize,
+}
+
+impl FeedClock {
+    /// Notes how many samples have come so far.
+    fn heard(&mut self, samples: usize) {
+        if samples > 0 && self.first.is_none() {
+            self.first = Some(Instant::now());
+        }
+        self.samples = samples;
+    }
+
+    /// Whether the audio came about as fast as it plays (a quarter faster at most, after a first
+    /// two seconds that may come at once).
+    fn real_time(&self) -> bool {
+        let Some(first) = self.first else {
+            return true;
+        };
+        let heard = samples_to_ms(self.samples) as f64;
+        heard <= first.elapsed().as_secs_f64() * 1_000.0 * 1.25 + 2_000.0
+    }
 }
 
 /// Takes in all queued audio and says whether more may come.

@@ -21,7 +21,7 @@ fn run(p: &mut Phrases, job: Job) {
 
 /// Ends the answer, decoding what is left with [`Ticks`].
 fn finish(p: &mut Phrases) -> Transcript {
-    for piece in p.end() {
+    for piece in p.end(true) {
         let t = match p.ready(piece) {
             Some(t) => t,
             None => Ticks
@@ -111,7 +111,7 @@ fn the_end_leaves_only_a_short_tail_when_the_session_kept_up() {
     let mut p = Phrases::new(LiveParams::default());
     keep_up(&mut p, &audio);
     let mut left: Vec<Piece> = p
-        .end()
+        .end(true)
         .into_iter()
         .filter(|&x| p.ready(x).is_none())
         .collect();
@@ -136,7 +136,7 @@ fn with_a_server_prefixes_are_only_shown_and_the_server_settles_whole_chunks() {
         jobs.iter().any(|j| !j.settle),
         "prefixes are decoded to be shown"
     );
-    let pieces = p.end();
+    let pieces = p.end(true);
     let last = pieces.last().unwrap();
     assert_eq!(
         last.keep_from, p.settled_to,
