@@ -88,6 +88,78 @@ pub fn last_word_end(segments: &[RawSegment]) -> Option<u64> {
         .max()
 }
 
+/// Where the first kept word starts, in absolute ms: the DTW time of its first token when DTW ran.
+pub fn first_word_start(segments: &[RawSegment]) -> Option<u64> {
+    segments
+        .iter()
+        .flat_map(|s| s.tokens.iter())
+        .map(|t| t.dtw_ms.unwrap_or(t.t0_ms))
+        .min()
+}
+
+/// Voice at least this long before the first recognised word means Whisper skipped the start.
+const MIN_SKIPPED_HEAD_MS: u64 = 1_500;
+
+/// The start of `chunk` that Whisper skipped, if it holds speech: tiny.en, given a stretch that
+/// starts mid-sentence, now and then begins its transcript seconds in (eight seconds of a flite
+/// voice in testing). `first_ms` is where the first recognised word starts, relative to the
+/// recording like `spans`; the head ends there.
+pub fn skipped_head(chunk: Chunk, first_ms: u64, spans: &[Span]) -> Option<Chunk> {
+    let head = Chunk {
+        start: chunk.start,
+        end: ms_to_samples(first_ms).min(chunk.end),
+    };
+    (head.end > head.start && voiced_in(spans, head) >= MIN_SKIPPED_HEAD_MS).then_some(head)
+}
+
+/// Where Whisper jumped ahead in the middle of `chunk`, skipping at least 1.5 s of voice between
+/// two recognised words (tiny.en does, now and then, on a stretch that starts mid-sentence): the
+/// words after the jump are dropped from `segments`, and the rest of the chunk from the end of
+/// the last word kept is returned, to decode again. The words' times are absolute (`offset_ms`);
+/// `spans` and the chunks are relative to the recording.
+pub fn cut_at_skip(
+    segments: &mut Vec<RawSegment>,
+    chunk: Chunk,
+    offset_ms: u64,
+    spans: &[Span],
+) -> Option<Chunk> {
+    let mut prev_end: Option<u64> = None;
+    let mut cut = None;
+    'find: for (i, seg) in segments.iter().enumerate() {
+        for (j, t) in seg.tokens.iter().enumerate() {
+            let start = t.dtw_ms.unwrap_or(t.t0_ms).saturating_sub(offset_ms);
+            if let Some(end) = prev_end
+                && start > end
+            {
+                let gap = Chunk {
+                    start: ms_to_samples(end),
+                    end: ms_to_samples(start),
+                };
+                if voiced_in(spans, gap) >= MIN_SKIPPED_HEAD_MS {
+                    cut = Some((i, j, end));
+                    break 'find;
+                }
+            }
+            let end = t.dtw_ms.unwrap_or(t.t1_ms).saturating_sub(offset_ms);
+            prev_end = Some(prev_end.map_or(end, |p| p.max(end)));
+        }
+    }
+    let (i, j, end_ms) = cut?;
+    let rest = Chunk {
+        start: ms_to_samples(end_ms).max(chunk.start + 1),
+        end: chunk.end,
+    };
+    if rest.start >= rest.end {
+        return None;
+    }
+    segments.truncate(i + 1);
+    segments[i].tokens.truncate(j);
+    if segments[i].tokens.is_empty() {
+        segments.pop();
+    }
+    Some(rest)
+}
+
 /// The rest of `chunk` that Whisper left undecoded, if it holds speech: Whisper's decoder may emit
 /// its end-of-text token after a long pause although more speech follows in the same window.
 /// `covered_ms` is where the last recognised word ends, relative to the recording like `spans`.
@@ -289,6 +361,87 @@ mod tests {
             None,
             "a word end inside the last span"
         );
+    }
+
+    /// A segment of one-token words, each `(start, end)` in absolute ms.
+    fn said(times: &[(u64, u64)]) -> RawSegment {
+        RawSegment {
+            text: String::new(),
+            start_ms: times[0].0,
+            end_ms: times[times.len() - 1].1,
+            no_speech_prob: 0.0,
+            tokens: times
+                .iter()
+                .map(|&(a, b)| crate::transcribe::words::RawToken {
+                    text: b" word".to_vec(),
+                    prob: 0.9,
+                    t0_ms: a,
+                    t1_ms: b,
+                    dtw_ms: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn speech_before_the_first_word_is_a_skipped_start() {
+        let chunk = Chunk {
+            start: 0,
+            end: 16_000 * 12,
+        };
+        let spans = [span(300, 11_500)];
+        // At an offset of 5 s: the first word at 9 s absolute is 4 s into the chunk.
+        let words = [said(&[(9_000, 9_400), (9_500, 9_900)])];
+        let first = first_word_start(&words).unwrap() - 5_000;
+        assert_eq!(
+            skipped_head(chunk, first, &spans),
+            Some(Chunk {
+                start: 0,
+                end: 4_000 * 16
+            })
+        );
+        // A first word half a second after the voice starts is no skip.
+        assert_eq!(skipped_head(chunk, 800, &spans), None);
+        // Nor is silence before the first word.
+        assert_eq!(skipped_head(chunk, 4_000, &[span(3_900, 11_500)]), None);
+    }
+
+    #[test]
+    fn a_jump_over_speech_cuts_the_words_after_it_and_decodes_the_rest_again() {
+        let chunk = Chunk {
+            start: 0,
+            end: 16_000 * 20,
+        };
+        let spans = [span(0, 19_800)];
+        let mut words = vec![
+            said(&[(0, 400), (500, 900)]),
+            // Five seconds of voice go by unheard between 1.3 s and 6.3 s.
+            said(&[(1_000, 1_300), (6_300, 6_700)]),
+            said(&[(6_800, 7_200)]),
+        ];
+        let rest = cut_at_skip(&mut words, chunk, 0, &spans).unwrap();
+        assert_eq!(
+            rest,
+            Chunk {
+                start: 1_300 * 16,
+                end: chunk.end
+            }
+        );
+        assert_eq!(words.len(), 2);
+        assert_eq!(
+            words[1].tokens.len(),
+            1,
+            "the words from the jump on are gone"
+        );
+        // Words close together, or apart over silence, are left alone.
+        let mut close = vec![said(&[(0, 400), (500, 900), (1_000, 1_300)])];
+        assert_eq!(cut_at_skip(&mut close, chunk, 0, &spans), None);
+        let mut paused = vec![said(&[(0, 400), (6_300, 6_700)])];
+        assert_eq!(
+            cut_at_skip(&mut paused, chunk, 0, &[span(0, 500), span(6_200, 7_000)]),
+            None
+        );
+        assert_eq!(paused[0].tokens.len(), 2);
     }
 
     #[test]

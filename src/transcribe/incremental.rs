@@ -2,7 +2,7 @@
 //! ready the moment the speaker stops, however long they went on without a pause.
 //!
 //! Audio arrives in small blocks. [`Phrases`] keeps it and decides what to decode next, following
-//! [`plan::Cuts`]: a mark every couple of seconds at the quietest moment, and chunks of 16 to 24
+//! [`plan::Cuts`]: a mark every couple of seconds at the quietest moment, and chunks of 10 to 15
 //! seconds from mark to mark, which are exactly what a one-shot transcription of the recording
 //! decodes. Each time a new mark is found, the chunk being spoken is decoded from its start to that
 //! mark (a *prefix*); a prefix that ends where the chunk turns out to end is the chunk's settled

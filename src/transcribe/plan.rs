@@ -33,10 +33,14 @@ const MARK_HALF: usize = 2;
 /// A chunk ends at the mark quietest over this many frames on each side (a pause beats a dip
 /// between words).
 const QUIET_HALF: usize = 10;
-/// The shortest chunk, in milliseconds, unless the answer ends sooner.
-pub const CHUNK_MIN_MS: u64 = 16_000;
-/// The longest chunk, in milliseconds: well inside Whisper's 30-second window.
-pub const CHUNK_MAX_MS: u64 = 24_000;
+/// The shortest chunk, in milliseconds, unless the answer ends sooner. Chunks are short because a
+/// decode's memory grows with its length, about 6.5 MB a second with tiny.en (whisper.cpp's
+/// attention over the whole stretch, for the encoder and for word timings): a 2-minute session with
+/// chunks of 16-24 s peaked at 314 MB, with 10-15 s at 260 MB. The shorter each prefix decoded
+/// while the person speaks, the less CPU the session takes, too.
+pub const CHUNK_MIN_MS: u64 = 10_000;
+/// The longest chunk, in milliseconds; with its context, a decode stays under 22 s.
+pub const CHUNK_MAX_MS: u64 = 15_000;
 /// The tail is at least this long, in milliseconds, so it never holds only the last syllable.
 pub const TAIL_MIN_MS: u64 = 1_000;
 
@@ -216,8 +220,7 @@ impl Cuts {
 /// Audio before a chunk or prefix that is decoded with it, from the latest mark at least this
 /// many milliseconds before it (so 4 to 6.5 s), for Whisper to hear the sentence it starts in; its
 /// words belong to the stretch before. With 2.5 s, a short last chunk of the tests' answer came
-/// out garbled. A chunk decoded with its context can exceed 28 s, and is then decoded in two
-/// pieces cut in a pause ([`super::guard::chunks`]).
+/// out garbled.
 pub const CONTEXT_MS: u64 = 4_000;
 /// The same for the tail, which starts at the mark before the one it keeps from (1.5 to 2.5 s),
 /// because the end of the answer waits for it.
@@ -393,8 +396,11 @@ pub fn transcribe_whole(
             &samples[piece.start..piece.end],
             offset_ms + samples_to_ms(piece.start),
         )?;
+        tracing::trace!(heard = t.text, "the piece decoded");
         let t = keep_after(t, offset_ms + samples_to_ms(piece.keep_from));
-        parts.push(seam(parts.last(), t));
+        let t = seam(parts.last(), t);
+        tracing::trace!(kept = t.text, "the piece's words kept");
+        parts.push(t);
         progress(samples_to_ms(piece.end));
     }
     Ok(super::incremental::join(&parts))

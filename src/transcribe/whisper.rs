@@ -216,6 +216,32 @@ impl WhisperEngine {
                 };
                 kept = guard::keep_real_speech(raw, &spans, offset_ms);
             }
+            let first_ms = guard::first_word_start(&kept).map(|t| t.saturating_sub(offset_ms));
+            if let Some(head) = first_ms.and_then(|f| guard::skipped_head(chunk, f, &spans)) {
+                let head_offset = offset_ms + samples_to_ms(head.start);
+                tracing::debug!(
+                    from_ms = head_offset,
+                    to_ms = offset_ms + samples_to_ms(head.end),
+                    "decoding the start Whisper skipped"
+                );
+                let part = &samples[head.start..head.end];
+                let Some(raw) = self.decode_chunk(part, head_offset, stop, true)? else {
+                    return Ok(None);
+                };
+                segments.extend(guard::keep_real_speech(raw, &spans, offset_ms));
+            }
+            // Whisper sometimes jumps ahead in the middle, skipping seconds of speech: what comes
+            // after the jump is decoded again.
+            if let Some(rest) = guard::cut_at_skip(&mut kept, chunk, offset_ms, &spans) {
+                tracing::debug!(
+                    from_ms = offset_ms + samples_to_ms(rest.start),
+                    "decoding again from where Whisper skipped ahead"
+                );
+                segments.extend(kept);
+                queue.push_front(rest);
+                report(rest.start);
+                continue;
+            }
             let covered_ms = guard::last_word_end(&kept).map(|t| t.saturating_sub(offset_ms));
             segments.extend(kept);
             // Whisper sometimes ends a window early, after a long pause: decode what it left out.
