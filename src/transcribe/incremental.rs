@@ -236,6 +236,25 @@ impl Phrases {
             .collect()
     }
 
+    /// Whether the end of the answer, were it now, would use `job`'s transcript as it is: a
+    /// chunk to settle, or the last chunk's decode to the mark the tail starts at.
+    pub fn wanted_at_end(&mut self, job: Job) -> bool {
+        if !job.settle || job.keep_from != self.settled_to {
+            return false;
+        }
+        self.cuts.update(&self.samples);
+        if self.cuts.chunk_starts().contains(&job.end) {
+            return true;
+        }
+        self.params.settle_provisional
+            && self
+                .cuts
+                .ending(self.samples.len())
+                .pieces
+                .iter()
+                .any(|p| !p.tail && p.keep_from == job.keep_from && p.end == job.end)
+    }
+
     /// The transcript of `piece` if it is in hand (a prefix decoded while the answer went on).
     pub fn ready(&mut self, piece: Piece) -> Option<Transcript> {
         if piece.tail || piece.keep_from != self.settled_to {

@@ -4,8 +4,9 @@
 //! The capture loop never waits for Whisper: it hands audio over through a channel and picks up
 //! progress reports from another. The worker never owns the engine either; it holds an
 //! [`EngineHandle`], so an answer that ends, fails or is abandoned leaves the engine where it was,
-//! ready for the next answer. When the answer ends, a decode still running is told to stop
-//! (through a flag the engine checks), and only the end of the answer is decoded.
+//! ready for the next answer. When the answer ends, a decode still running is waited for if the
+//! end uses it as it is (the decode to the mark the tail starts at), and otherwise told to stop
+//! (through a flag the engine checks); then only the end of the answer is decoded.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,10 +51,11 @@ pub struct Heard {
 /// A worker thread transcribing an answer while it is spoken.
 pub struct LiveTranscriber {
     feed: Sender<Feed>,
-    /// Raised when the answer ends, so a decode that is no longer wanted stops at once.
-    ending: Arc<AtomicBool>,
     progress: Receiver<Progress>,
-    /// Taken by [`LiveTranscriber::finish`]; still here on drop means the answer was abandoned.
+    /// Taken by [`LiveTranscriber::finish`]. Dropped without it, the session failed mid-answer
+    /// and wants no transcript: the worker, finding its feed closed without an end, stops the
+    /// decode running (within [`POLL`]) and decodes nothing more, so the engine thread is free at
+    /// once for whoever shuts it down.
     worker: Option<JoinHandle<Result<Heard, TranscribeError>>>,
 }
 
@@ -66,15 +68,12 @@ impl LiveTranscriber {
         params.settle_provisional &= engine.provisional_is_final();
         let (feed, feed_rx) = mpsc::channel();
         let (progress_tx, progress) = mpsc::channel();
-        let ending = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&ending);
         let worker = thread::Builder::new()
             .name("transcribe".into())
-            .spawn(move || transcribe_live(&engine, params, &feed_rx, &progress_tx, &flag))
+            .spawn(move || transcribe_live(&engine, params, &feed_rx, &progress_tx))
             .expect("the system can start a thread");
         LiveTranscriber {
             feed,
-            ending,
             progress,
             worker: Some(worker),
         }
@@ -100,21 +99,9 @@ impl LiveTranscriber {
     /// Ends the answer and waits for the complete transcript, which comes with every sample fed
     /// (the worker keeps them, so the caller need not keep a copy of its own).
     pub fn finish(mut self) -> Result<Heard, TranscribeError> {
-        self.ending.store(true, Ordering::Relaxed);
         let _ = self.feed.send(Feed::End);
         let worker = self.worker.take().expect("only finish takes the worker");
         worker.join().unwrap_or(Err(TranscribeError::LivePanicked))
-    }
-}
-
-impl Drop for LiveTranscriber {
-    fn drop(&mut self) {
-        // Dropped without `finish`: the session failed mid-answer and wants no transcript. The
-        // decode running now stops early and the worker, finding its feed closed without an end,
-        // decodes nothing more, so the engine thread is free at once for whoever shuts it down.
-        if self.worker.is_some() {
-            self.ending.store(true, Ordering::Relaxed);
-        }
     }
 }
 
@@ -133,46 +120,59 @@ enum Fed {
 /// noticed at once rather than when the decode returns.
 const POLL: Duration = Duration::from_millis(10);
 
+/// A decode sent to the engine thread, with the flag that stops it.
+struct Running {
+    job: Job,
+    pending: Pending,
+    stop: Arc<AtomicBool>,
+}
+
 /// The worker: decode whatever [`Phrases`] asks for, between taking in audio.
 fn transcribe_live(
     engine: &EngineHandle,
     params: LiveParams,
     feed: &Receiver<Feed>,
     progress: &Sender<Progress>,
-    ending: &Arc<AtomicBool>,
 ) -> Result<Heard, TranscribeError> {
     let mut phrases = Phrases::new(params);
-    // The decode on the engine thread, if one runs.
-    let mut running: Option<(Job, Pending)> = None;
+    let mut running: Option<Running> = None;
     let mut clock = FeedClock::default();
     let fed = loop {
         let fed = drain(feed, &mut phrases);
         clock.heard(phrases.samples().len());
         if let done @ (Fed::Ended | Fed::Dropped) = fed {
-            // A decode that has finished is taken; one still running is abandoned, as the end
-            // needs only what is in hand.
-            if let Some((job, pending)) = running.take()
-                && let Some(result) = pending.wait_for(POLL)
-                && let Some(t) = result?
-            {
-                phrases.apply(job, t);
+            if let Some(r) = running.take() {
+                // A decode the end needs as it is (the last chunk to its last mark, usually) is
+                // waited for; any other is stopped, and taken only if it has finished.
+                let result = if done == Fed::Ended && phrases.wanted_at_end(r.job) {
+                    Some(r.pending.wait())
+                } else {
+                    r.stop.store(true, Ordering::Relaxed);
+                    r.pending.wait_for(POLL)
+                };
+                if done == Fed::Ended
+                    && let Some(result) = result
+                    && let Some(t) = result?
+                {
+                    phrases.apply(r.job, t);
+                }
             }
             break done;
         }
-        if let Some((job, pending)) = running.take() {
-            match pending.wait_for(POLL) {
+        if let Some(r) = running.take() {
+            match r.pending.wait_for(POLL) {
                 Some(result) => {
                     if let Some(t) = result? {
-                        phrases.apply(job, t);
+                        phrases.apply(r.job, t);
                         report(&phrases, progress);
                     }
                 }
-                None => running = Some((job, pending)),
+                None => running = Some(r),
             }
             continue;
         }
         match phrases.next_job() {
-            Some(job) => running = Some((job, submit(engine, &phrases, job, ending))),
+            Some(job) => running = Some(submit(engine, &phrases, job)),
             // Nothing to do until more audio comes.
             None => match feed.recv() {
                 Ok(Feed::Audio(s)) => phrases.push(&s),
@@ -191,7 +191,7 @@ fn transcribe_live(
 }
 
 /// Sends one job to the engine thread.
-fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job, ending: &Arc<AtomicBool>) -> Pending {
+fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job) -> Running {
     let part = phrases.samples()[job.start..job.end].to_vec();
     let offset_ms = samples_to_ms(job.start);
     tracing::debug!(
@@ -200,17 +200,18 @@ fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job, ending: &Arc<Atomi
         settle = job.settle,
         "a live job"
     );
-    let stop = Some(Arc::clone(ending));
-    if job.settle {
-        engine.submit(part, offset_ms, stop)
+    let stop = Arc::new(AtomicBool::new(false));
+    let pending = if job.settle {
+        engine.submit(part, offset_ms, Some(Arc::clone(&stop)))
     } else {
-        engine.submit_provisional(part, offset_ms, stop)
-    }
+        engine.submit_provisional(part, offset_ms, Some(Arc::clone(&stop)))
+    };
+    Running { job, pending, stop }
 }
 
 /// Settles the answer once it has ended: the last audio queued, then what is left to decode,
 /// which is normally a few seconds after the last prefix in hand. The engine thread first
-/// finishes the decode that was abandoned, which stops after whisper.cpp's encoder at the latest.
+/// finishes a decode that was told to stop, which stops after whisper.cpp's encoder at the latest.
 fn finish_answer(
     engine: &EngineHandle,
     feed: &Receiver<Feed>,

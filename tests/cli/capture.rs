@@ -73,8 +73,17 @@ fn practice_records_transcribes_and_scores_speech_from_an_alsa_device() {
         .filter(|(a, b)| (**a as i32 - **b as i32).abs() > 1)
         .count();
     assert_eq!(differ, 0, "{differ} of {} samples differ", spoken.len());
+    // The transcript is the one a one-shot `score` of the recording gives, and it is the answer:
+    // tiny.en mishears a few words of this voice (the last sentence of the answer in one of the
+    // pieces it is decoded in), so the bound against the written text is looser than the one
+    // against the one-shot run.
     let text = answer["report"]["transcript"]["text"].as_str().unwrap();
-    assert!(wer(ANSWER, text) <= 0.15, "transcript: {text}");
+    let saved_wav = Path::new(answer["audio"].as_str().unwrap());
+    let once = crate::util::score_json(dir.path(), saved_wav);
+    let once = once["transcript"]["text"].as_str().unwrap();
+    let diff = wer(once, text);
+    assert!(diff <= 0.03, "WER {diff:.3}\n live: {text}\n once: {once}");
+    assert!(wer(ANSWER, text) <= 0.25, "transcript: {text}");
     let covered = covered_dimensions(&answer["report"]);
     assert!(covered >= 4, "only {covered} dimensions covered");
 }

@@ -3,6 +3,7 @@
 //! engines and the speech-like test audio are in `transcribe::fakes`.
 
 use super::*;
+use crate::audio::ms_to_samples;
 use crate::transcribe::Transcriber;
 use crate::transcribe::fakes::{self, Ticks, assert_whole};
 
@@ -158,4 +159,36 @@ fn without_provisional_decodes_only_chunks_are_decoded() {
         !jobs.is_empty() && jobs.iter().all(|j| j.settle),
         "{jobs:?}"
     );
+}
+
+#[test]
+fn the_decode_to_the_mark_the_tail_starts_at_is_wanted_at_the_end_and_no_other() {
+    let audio = talk(30);
+    let mut p = Phrases::new(LiveParams::default());
+    keep_up(&mut p, &audio);
+    // The last chunk's decode to the mark the tail would start at, were the answer to end now.
+    let piece = p
+        .cuts
+        .ending(audio.len())
+        .pieces
+        .into_iter()
+        .find(|piece| !piece.tail && piece.keep_from == p.settled_to)
+        .expect("a prefix before the tail");
+    let job = Job {
+        start: piece.start,
+        keep_from: piece.keep_from,
+        end: piece.end,
+        settle: true,
+    };
+    assert!(p.wanted_at_end(job), "{job:?}");
+    // A decode to another mark is not, nor one whose text is only shown.
+    let other = Job {
+        end: job.end - ms_to_samples(500),
+        ..job
+    };
+    assert!(!p.wanted_at_end(other));
+    assert!(!p.wanted_at_end(Job {
+        settle: false,
+        ..job
+    }));
 }
