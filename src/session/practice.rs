@@ -418,7 +418,7 @@ impl Ctx<'_> {
                 model: self.opts.model.clone(),
                 heard: reader.is_some().then_some(&heard as &dyn Fn(&str)),
             };
-            let mut source = open_source(self.opts, round)?;
+            let mut source = open_source(self.opts, round, spec.clock.hard_cap)?;
             let outcome = answer::run(&spec, source.as_mut(), &self.engine, &mut *self.screen);
             if let Some(r) = reader {
                 let stats = r.finish();
@@ -525,12 +525,20 @@ fn rounds(opts: &PracticeOptions) -> Vec<(String, Clock)> {
     ]
 }
 
-fn open_source(opts: &PracticeOptions, round: usize) -> Result<Box<dyn AudioSource>, SessionError> {
+/// The microphone, or the round's input recording; of a recording only what the answer can
+/// record before its hard cap is kept, so a long file costs no memory beyond it.
+fn open_source(
+    opts: &PracticeOptions,
+    round: usize,
+    hard_cap: std::time::Duration,
+) -> Result<Box<dyn AudioSource>, SessionError> {
     if opts.inputs.is_empty() {
         return Ok(Box::new(Mic::open(opts.device.as_deref())?));
     }
     let path = &opts.inputs[round.min(opts.inputs.len() - 1)];
-    Ok(Box::new(Playback::open(path, opts.speed, &opts.limits)?))
+    let mut playback = Playback::open(path, opts.speed, &opts.limits)?;
+    playback.keep_at_most(hard_cap + std::time::Duration::from_secs(2));
+    Ok(Box::new(playback))
 }
 
 fn report_view(

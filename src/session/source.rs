@@ -52,6 +52,15 @@ impl Playback {
         ))
     }
 
+    /// Drops what would play after `length`: a session never records past its hard cap.
+    pub fn keep_at_most(&mut self, length: Duration) {
+        let n = (length.as_secs_f64() * SAMPLE_RATE as f64) as usize;
+        if self.samples.len() > n {
+            self.samples.truncate(n);
+            self.samples.shrink_to_fit();
+        }
+    }
+
     /// Plays `samples` (16 kHz mono) under the name `name`.
     pub fn from_samples(name: &str, samples: Vec<f32>, speed: f64) -> Playback {
         Playback {
@@ -167,6 +176,17 @@ mod tests {
         let samples: Vec<f32> = (0..40_000).map(|i| i as f32).collect();
         let mut p = Playback::from_samples("x", samples.clone(), 0.0);
         assert_eq!(drain(&mut p), samples);
+    }
+
+    #[test]
+    fn playback_past_the_cap_is_dropped_and_the_start_is_kept() {
+        let samples: Vec<f32> = (0..48_000).map(|i| i as f32).collect();
+        let mut p = Playback::from_samples("x", samples.clone(), 0.0);
+        p.keep_at_most(Duration::from_secs(2));
+        assert_eq!(drain(&mut p), samples[..32_000]);
+        let mut short = Playback::from_samples("x", samples.clone(), 0.0);
+        short.keep_at_most(Duration::from_secs(5));
+        assert_eq!(drain(&mut short), samples);
     }
 
     #[test]

@@ -316,6 +316,10 @@ fn full_params(opts: &WhisperOptions, prompted: bool) -> FullParams<'_, '_> {
     if prompted && !opts.initial_prompt.is_empty() {
         p.set_initial_prompt(&opts.initial_prompt);
     }
+    // No retries at higher temperatures: whisper.cpp samples them with a random generator it
+    // seeds once per state, so a stretch came out differently depending on what the state had
+    // decoded before (a live session and a one-shot run of the same recording disagreed).
+    p.set_temperature_inc(0.0);
     p
 }
 
