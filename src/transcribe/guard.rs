@@ -8,6 +8,7 @@
 //! against the voiced audio: text over silence ("Thank you." is the classic) is dropped.
 
 use super::whisper::RawSegment;
+use super::words::RawToken;
 use crate::audio::{ms_to_samples, samples_to_ms, vad::Span};
 
 /// The longest chunk we hand Whisper, in milliseconds: under its 30-second window with room for the
@@ -84,7 +85,7 @@ pub fn last_word_end(segments: &[RawSegment]) -> Option<u64> {
     segments
         .iter()
         .flat_map(|s| s.tokens.iter())
-        .map(|t| t.dtw_ms.unwrap_or(t.t1_ms))
+        .map(RawToken::end_ms)
         .max()
 }
 
@@ -93,12 +94,13 @@ pub fn first_word_start(segments: &[RawSegment]) -> Option<u64> {
     segments
         .iter()
         .flat_map(|s| s.tokens.iter())
-        .map(|t| t.dtw_ms.unwrap_or(t.t0_ms))
+        .map(RawToken::start_ms)
         .min()
 }
 
-/// Voice at least this long before the first recognised word means Whisper skipped the start.
-const MIN_SKIPPED_HEAD_MS: u64 = 1_500;
+/// Voice at least this long before the first recognised word, or between two of them, means
+/// Whisper skipped speech there.
+const MIN_SKIPPED_SPEECH_MS: u64 = 1_500;
 
 /// The start of `chunk` that Whisper skipped, if it holds speech: tiny.en, given a stretch that
 /// starts mid-sentence, now and then begins its transcript seconds in (eight seconds of a flite
@@ -109,7 +111,7 @@ pub fn skipped_head(chunk: Chunk, first_ms: u64, spans: &[Span]) -> Option<Chunk
         start: chunk.start,
         end: ms_to_samples(first_ms).min(chunk.end),
     };
-    (head.end > head.start && voiced_in(spans, head) >= MIN_SKIPPED_HEAD_MS).then_some(head)
+    (head.end > head.start && voiced_in(spans, head) >= MIN_SKIPPED_SPEECH_MS).then_some(head)
 }
 
 /// Where Whisper jumped ahead in the middle of `chunk`, skipping at least 1.5 s of voice between
@@ -127,7 +129,7 @@ pub fn cut_at_skip(
     let mut cut = None;
     'find: for (i, seg) in segments.iter().enumerate() {
         for (j, t) in seg.tokens.iter().enumerate() {
-            let start = t.dtw_ms.unwrap_or(t.t0_ms).saturating_sub(offset_ms);
+            let start = t.start_ms().saturating_sub(offset_ms);
             if let Some(end) = prev_end
                 && start > end
             {
@@ -135,12 +137,12 @@ pub fn cut_at_skip(
                     start: ms_to_samples(end),
                     end: ms_to_samples(start),
                 };
-                if voiced_in(spans, gap) >= MIN_SKIPPED_HEAD_MS {
+                if voiced_in(spans, gap) >= MIN_SKIPPED_SPEECH_MS {
                     cut = Some((i, j, end));
                     break 'find;
                 }
             }
-            let end = t.dtw_ms.unwrap_or(t.t1_ms).saturating_sub(offset_ms);
+            let end = t.end_ms().saturating_sub(offset_ms);
             prev_end = Some(prev_end.map_or(end, |p| p.max(end)));
         }
     }

@@ -24,6 +24,18 @@ pub struct RawToken {
     pub dtw_ms: Option<u64>,
 }
 
+impl RawToken {
+    /// When the token starts: its DTW time when DTW ran, else Whisper's start.
+    pub fn start_ms(&self) -> u64 {
+        self.dtw_ms.unwrap_or(self.t0_ms)
+    }
+
+    /// When the token ends: its DTW time when DTW ran, else Whisper's end.
+    pub fn end_ms(&self) -> u64 {
+        self.dtw_ms.unwrap_or(self.t1_ms)
+    }
+}
+
 /// Joins tokens into words: a token that starts with a space opens a new word, any other token
 /// (a word piece or punctuation) extends the current one.
 pub fn from_tokens(tokens: &[RawToken]) -> Vec<Word> {
@@ -103,7 +115,7 @@ fn finish(bytes: &[u8], toks: &[&RawToken]) -> Option<Word> {
     Some(Word {
         text,
         start_ms: first.t0_ms,
-        end_ms: last.dtw_ms.unwrap_or(last.t1_ms),
+        end_ms: last.end_ms(),
         confidence,
     })
 }

@@ -144,12 +144,9 @@ impl Reply {
             // audio, after a prompt) while its DTW times stay right: the segment covers its words.
             let start_ms = tokens
                 .iter()
-                .map(|t| t.dtw_ms.unwrap_or(t.t0_ms))
+                .map(RawToken::start_ms)
                 .fold(start_ms, u64::min);
-            let end_ms = tokens
-                .iter()
-                .map(|t| t.dtw_ms.unwrap_or(t.t1_ms))
-                .fold(end_ms, u64::max);
+            let end_ms = tokens.iter().map(RawToken::end_ms).fold(end_ms, u64::max);
             out.push(RawSegment {
                 text: text.trim().to_string(),
                 start_ms,
