@@ -22,7 +22,9 @@
 //! Run with `cargo bench --bench practice_latency [FILTER]`, where FILTER keeps the answers whose
 //! label contains it; `REHEARSE_BENCH_RUNS` sets the runs per answer (default 1, each takes as long
 //! as the answer) and `REHEARSE_BENCH_MODEL` the model (a name such as `base`, or a path; default:
-//! the installed one). It asserts nothing, but says which targets a run misses.
+//! the installed one). `REHEARSE_BENCH_KEEP=DIR` keeps each answer's WAV and each session's debug
+//! log there, to see where a slow end spent its time. It asserts nothing, but says which targets a
+//! run misses.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -335,6 +337,9 @@ fn practice(case: &Case, data: &Path, model: Option<&str>) -> Run {
         (status, usage)
     };
     let log = std::fs::read_to_string(log.path()).unwrap_or_default();
+    if let Some(keep) = std::env::var_os("REHEARSE_BENCH_KEEP") {
+        keep_copies(Path::new(&keep), case, &log);
+    }
     assert_eq!(status, 0, "rehearse practice failed:\n{log}");
     let json: serde_json::Value =
         serde_json::from_reader(out.reopen().expect("the output")).expect("JSON");
@@ -354,6 +359,18 @@ fn practice(case: &Case, data: &Path, model: Option<&str>) -> Run {
         same_audio: same_start(&case.wav, &saved),
         saved,
     }
+}
+
+/// Copies the answer's WAV and the session's log into `keep`, the log numbered after any kept
+/// before for the same answer.
+fn keep_copies(keep: &Path, case: &Case, log: &str) {
+    std::fs::create_dir_all(keep).expect("the folder for kept logs can be made");
+    let name = case.wav.file_stem().expect("a file name").to_string_lossy();
+    std::fs::copy(&case.wav, keep.join(format!("{name}.wav"))).expect("the WAV copies");
+    let run = (1..)
+        .find(|n| !keep.join(format!("{name}.{n}.log")).exists())
+        .expect("a free number");
+    std::fs::write(keep.join(format!("{name}.{run}.log")), log).expect("the log is written");
 }
 
 /// The sum of every `key=N` in a log.

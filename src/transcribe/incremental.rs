@@ -18,7 +18,7 @@
 
 use super::plan::{self, Cuts, Piece};
 use super::{Segment, Transcript, Word};
-use crate::audio::samples_to_ms;
+use crate::audio::{ms_to_samples, samples_to_ms};
 
 /// What a live session decodes.
 #[derive(Debug, Clone)]
@@ -121,11 +121,30 @@ impl Phrases {
         if !self.params.provisional {
             return None;
         }
-        let latest = *self.cuts.marks().last()?;
-        let known = self.prefixes.iter().any(|p| p.exact && p.end == latest)
+        let latest = self.prefix_mark()?;
+        // A prefix cut from the decode of the chunk before (inexact) is not decoded again: were
+        // the answer to end before the next mark's prefix, the end would use it as it is.
+        let known = self.prefixes.iter().any(|p| p.end == latest)
             || self.shown.as_ref().is_some_and(|(e, _)| *e == latest);
         (latest > self.settled_to && !known)
             .then(|| self.job(latest, self.params.settle_provisional))
+    }
+
+    /// The mark whose prefix to decode next: the latest one. When prefixes settle text, the
+    /// latest one with at least the tail's length of audio after it, since the end of the answer
+    /// can use no other: a prefix started sooner, when the answer then ends within that second,
+    /// is work the end must stop (or wait for) before it can decode the tail. A mark is found up
+    /// to a second after it is spoken, so this delays the prefix by at most that second.
+    fn prefix_mark(&self) -> Option<usize> {
+        let marks = self.cuts.marks();
+        if !self.params.settle_provisional {
+            return marks.last().copied();
+        }
+        let latest = self
+            .samples
+            .len()
+            .checked_sub(ms_to_samples(plan::TAIL_MIN_MS))?;
+        marks.into_iter().rev().find(|&m| m <= latest)
     }
 
     /// The job that decodes from the settled point to `end`, with context before it.
@@ -255,12 +274,30 @@ impl Phrases {
                 .any(|p| !p.tail && p.keep_from == job.keep_from && p.end == job.end)
     }
 
+    /// Whether the answer, ending now, can end without `job`'s transcript and still decode only
+    /// a tail of usual length: from the latest stretch in hand before `job`'s end.
+    pub fn can_end_without(&self, job: Job) -> bool {
+        let before = self
+            .prefixes
+            .iter()
+            .map(|p| p.end)
+            .filter(|&e| e < job.end)
+            .max();
+        before.is_some_and(|to| plan::short_tail(self.samples.len().saturating_sub(to)))
+    }
+
     /// The transcript of `piece` if it is in hand (a prefix decoded while the answer went on).
     pub fn ready(&mut self, piece: Piece) -> Option<Transcript> {
         if piece.tail || piece.keep_from != self.settled_to {
             return None;
         }
         self.take_prefix(piece.end, false)
+    }
+
+    /// The tail `piece` to decode again with more context, when its decode `t` lost its own
+    /// words, as a one-shot run does ([`plan::Cuts::tail_again`]).
+    pub fn tail_again(&self, piece: Piece, t: &Transcript) -> Option<Piece> {
+        self.cuts.tail_again(piece, t, 0)
     }
 
     /// Settles one piece of the end: the words from its `keep_from` on.

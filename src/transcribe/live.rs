@@ -125,6 +125,45 @@ struct Running {
     job: Job,
     pending: Pending,
     stop: Arc<AtomicBool>,
+    /// When it was sent.
+    sent: Instant,
+}
+
+/// How long this session's decodes take per second of audio, to tell at the end of the answer
+/// whether the decode running is worth waiting for.
+#[derive(Debug, Default)]
+struct Pace {
+    decodes: u32,
+    audio_ms: u64,
+    took_ms: u64,
+}
+
+impl Pace {
+    /// Decodes that must finish before the pace is trusted.
+    const SEEN: u32 = 2;
+    /// A decode with more than this many milliseconds still to run is stopped at the end of the
+    /// answer when the end can do without it: stopping it and decoding a tail one mark longer
+    /// costs less. (Stopped in whisper.cpp's encoder, a decode still runs to the encoder's end,
+    /// about a third of its time.)
+    const WORTH_WAITING_MS: f64 = 250.0;
+
+    /// Notes a decode of `job` that took `took`.
+    fn finished(&mut self, job: Job, took: Duration) {
+        self.decodes += 1;
+        self.audio_ms += samples_to_ms(job.end - job.start);
+        self.took_ms += took.as_millis() as u64;
+    }
+
+    /// Whether a decode of `job` that has run for `ran` likely has more than
+    /// [`Pace::WORTH_WAITING_MS`] still to run. Unknown until [`Pace::SEEN`] decodes finished.
+    fn long_to_go(&self, job: Job, ran: Duration) -> bool {
+        if self.decodes < Self::SEEN || self.audio_ms == 0 {
+            return false;
+        }
+        let per_ms = self.took_ms as f64 / self.audio_ms as f64;
+        let expected = per_ms * samples_to_ms(job.end - job.start) as f64;
+        expected - ran.as_millis() as f64 > Self::WORTH_WAITING_MS
+    }
 }
 
 /// The worker: decode whatever [`Phrases`] asks for, between taking in audio.
@@ -137,6 +176,7 @@ fn transcribe_live(
     let mut phrases = Phrases::new(params);
     let mut running: Option<Running> = None;
     let mut clock = FeedClock::default();
+    let mut pace = Pace::default();
     let fed = loop {
         let fed = drain(feed, &mut phrases);
         clock.heard(phrases.samples().len());
@@ -144,12 +184,27 @@ fn transcribe_live(
             if let Some(r) = running.take() {
                 // A decode the end needs as it is (the last chunk to its last mark, usually) is
                 // waited for; any other is stopped, and taken only if it has finished.
-                let result = if done == Fed::Ended && phrases.wanted_at_end(r.job) {
+                let since = Instant::now();
+                // Unless it has long to go and the end can do without it (when someone waits).
+                let wanted = done == Fed::Ended
+                    && phrases.wanted_at_end(r.job)
+                    && !(clock.real_time()
+                        && pace.long_to_go(r.job, r.sent.elapsed())
+                        && phrases.can_end_without(r.job));
+                let result = if wanted {
                     Some(r.pending.wait())
                 } else {
                     r.stop.store(true, Ordering::Relaxed);
                     r.pending.wait_for(POLL)
                 };
+                tracing::debug!(
+                    start_ms = samples_to_ms(r.job.start),
+                    end_ms = samples_to_ms(r.job.end),
+                    heard_ms = samples_to_ms(phrases.samples().len()),
+                    wanted,
+                    waited_ms = since.elapsed().as_millis() as u64,
+                    "the answer ended during a decode"
+                );
                 if done == Fed::Ended
                     && let Some(result) = result
                     && let Some(t) = result?
@@ -162,6 +217,7 @@ fn transcribe_live(
         if let Some(r) = running.take() {
             match r.pending.wait_for(POLL) {
                 Some(result) => {
+                    pace.finished(r.job, r.sent.elapsed());
                     if let Some(t) = result? {
                         phrases.apply(r.job, t);
                         report(&phrases, progress);
@@ -206,7 +262,12 @@ fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job) -> Running {
     } else {
         engine.submit_provisional(part, offset_ms, Some(Arc::clone(&stop)))
     };
-    Running { job, pending, stop }
+    Running {
+        job,
+        pending,
+        stop,
+        sent: Instant::now(),
+    }
 }
 
 /// Settles the answer once it has ended: the last audio queued, then what is left to decode,
@@ -226,15 +287,16 @@ fn finish_answer(
                 if piece.tail && plan::silent_after(phrases.samples(), piece.keep_from) {
                     break;
                 }
-                let part = &phrases.samples()[piece.start..piece.end];
-                // Not abandoned: nothing is raised on this flag.
-                let t = engine
-                    .transcribe_until(part, samples_to_ms(piece.start), &Arc::default())?
-                    .unwrap_or_default();
+                let since = Instant::now();
+                let mut t = decode_piece(engine, phrases.samples(), piece)?;
+                if let Some(again) = phrases.tail_again(piece, &t) {
+                    t = decode_piece(engine, phrases.samples(), again)?;
+                }
                 tracing::debug!(
                     start_ms = samples_to_ms(piece.start),
                     keep_from_ms = samples_to_ms(piece.keep_from),
                     end_ms = samples_to_ms(piece.end),
+                    waited_ms = since.elapsed().as_millis() as u64,
                     heard = t.text,
                     "decoded at the end of the answer"
                 );
@@ -244,6 +306,22 @@ fn finish_answer(
         phrases.apply_end(piece, t);
     }
     Ok(())
+}
+
+/// Decodes one piece of the end of the answer.
+fn decode_piece(
+    engine: &EngineHandle,
+    samples: &[f32],
+    piece: plan::Piece,
+) -> Result<Transcript, TranscribeError> {
+    // Not abandoned: nothing is raised on this flag.
+    Ok(engine
+        .transcribe_until(
+            &samples[piece.start..piece.end],
+            samples_to_ms(piece.start),
+            &Arc::default(),
+        )?
+        .unwrap_or_default())
 }
 
 /// When the audio began to come, to tell a recording made in real time from a file read faster

@@ -28,6 +28,9 @@ const FRAME: usize = SAMPLE_RATE as usize / 50;
 const GAP_MIN: usize = 75;
 /// The farthest a mark is from the one before it, in frames (2.5 s).
 const GAP_MAX: usize = 125;
+/// A tail no longer than this, in milliseconds, is as long as a usual one can be: the tail's
+/// shortest, a mark's farthest from the one before, and the second it takes to find a mark.
+const SHORT_TAIL_MS: u64 = TAIL_MIN_MS + GAP_MAX as u64 * 20 + 1_000;
 /// A mark is the middle of the quietest run of this many frames on each side and the frame itself.
 const MARK_HALF: usize = 2;
 /// A chunk ends at the mark quietest over this many frames on each side (a pause beats a dip
@@ -192,6 +195,25 @@ impl Cuts {
         Ending { pieces }
     }
 
+    /// The tail to decode again, with a chunk's worth of context, when its decode `t` kept none
+    /// of its own words (see [`heard_tail`]). `None` for a piece that is not a tail, one heard,
+    /// or one with that much context already. `offset_ms` is where the samples start in the
+    /// recording.
+    pub fn tail_again(&self, piece: Piece, t: &Transcript, offset_ms: u64) -> Option<Piece> {
+        let start = self.context_start(piece.keep_from, CONTEXT_MS);
+        let keep_ms = offset_ms + samples_to_ms(piece.keep_from);
+        if !piece.tail || start >= piece.start || heard_tail(t, keep_ms) {
+            return None;
+        }
+        tracing::debug!(
+            start_ms = samples_to_ms(start),
+            keep_from_ms = samples_to_ms(piece.keep_from),
+            heard = t.text,
+            "the tail misheard its context: decoding it again with more"
+        );
+        Some(Piece { start, ..piece })
+    }
+
     /// A quicker end for a live session that has fallen behind: the stretch from `from` (the
     /// settled point) to the mark `to`, which the session has heard already, and the tail after
     /// it, when that tail is short; `None` otherwise.
@@ -201,13 +223,19 @@ impl Cuts {
         {
             return None;
         }
+        // A tail longer than a usual one gets a chunk's worth of context (a long stretch decoded
+        // with little context before it came out garbled in testing); one no longer than usual,
+        // a usual tail's.
+        let context = if short_tail(len - to) {
+            TAIL_CONTEXT_MS
+        } else {
+            CONTEXT_MS
+        };
         Some(Ending {
             pieces: vec![
                 self.piece(from, to),
-                // A longer tail than usual, so a chunk's worth of context (a short stretch
-                // decoded with little context before it came out garbled in testing).
                 Piece {
-                    start: self.context_start(to, CONTEXT_MS),
+                    start: self.context_start(to, context),
                     end: len,
                     keep_from: to,
                     tail: true,
@@ -228,6 +256,11 @@ pub const TAIL_CONTEXT_MS: u64 = 1_000;
 
 /// A tail longer than this, in milliseconds, is worth decoding what a one-shot run would instead.
 const HURRY_TAIL_MAX_MS: u64 = 8_000;
+
+/// Whether a tail of `samples` is no longer than a usual one can be.
+pub fn short_tail(samples: usize) -> bool {
+    samples <= ms_to_samples(SHORT_TAIL_MS)
+}
 
 /// The sample a mark on `frame` stands for: the middle of the frame, or 0 for the first.
 fn mark_sample(frame: usize) -> usize {
@@ -363,6 +396,15 @@ pub fn silent_after(samples: &[f32], from: usize) -> bool {
     voiced < MIN_TAIL_VOICE_MS
 }
 
+/// Whether the decode `t` of a tail heard any of the tail's own words, those from `keep_ms` on.
+/// A tail has little context, and tiny.en now and then makes up words for a few seconds of fast
+/// speech it is given with little before them, placing them all in the context and dropping the
+/// tail's own ("I don't know what you should know" for the last sentence of an answer in testing).
+/// Only tails with voice in them are decoded ([`silent_after`]), so one that keeps no word lost it.
+pub fn heard_tail(t: &Transcript, keep_ms: u64) -> bool {
+    t.words.iter().any(|w| middle(w) >= keep_ms)
+}
+
 /// Voice a tail needs, in milliseconds, to be decoded.
 const MIN_TAIL_VOICE_MS: u64 = 200;
 
@@ -392,11 +434,17 @@ pub fn transcribe_whole(
             end_ms = samples_to_ms(piece.end),
             "a piece of the recording"
         );
-        let t = decode(
+        let mut t = decode(
             &samples[piece.start..piece.end],
             offset_ms + samples_to_ms(piece.start),
         )?;
         tracing::trace!(heard = t.text, "the piece decoded");
+        if let Some(longer) = cuts.tail_again(piece, &t, offset_ms) {
+            t = decode(
+                &samples[longer.start..longer.end],
+                offset_ms + samples_to_ms(longer.start),
+            )?;
+        }
         let t = keep_after(t, offset_ms + samples_to_ms(piece.keep_from));
         let t = seam(parts.last(), t);
         tracing::trace!(kept = t.text, "the piece's words kept");

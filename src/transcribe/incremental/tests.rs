@@ -79,7 +79,11 @@ fn a_session_that_keeps_up_ends_with_the_one_shot_transcript() {
         // Chunks settle from prefixes in hand: every job decodes up to a mark, once.
         let mut ends: Vec<usize> = jobs.iter().map(|j| j.end).collect();
         ends.dedup();
-        assert_eq!(ends.len(), jobs.len(), "{secs} s: a stretch decoded twice");
+        assert_eq!(
+            ends.len(),
+            jobs.len(),
+            "{secs} s: a stretch decoded twice: {jobs:?}"
+        );
         let live = finish(&mut p);
         let mut decode = |s: &[f32], at: u64| Ticks.transcribe(s, at);
         let one_shot = plan::transcribe_whole(&audio, 0, &mut decode, &|_| ()).unwrap();
@@ -191,4 +195,62 @@ fn the_decode_to_the_mark_the_tail_starts_at_is_wanted_at_the_end_and_no_other()
         settle: false,
         ..job
     }));
+}
+
+#[test]
+fn a_prefix_waits_until_the_answer_has_gone_on_a_tail_past_its_mark() {
+    let audio = talk(20);
+    let mut p = Phrases::new(LiveParams::default());
+    let mut seen = Vec::new();
+    for block in audio.chunks(320) {
+        p.push(block);
+        while let Some(job) = p.next_job() {
+            // Only a prefix the end could use: its mark at least the tail's length back.
+            let heard = p.samples().len();
+            assert!(
+                heard >= job.end + ms_to_samples(plan::TAIL_MIN_MS),
+                "a prefix to {} ms asked for at {} ms",
+                samples_to_ms(job.end),
+                samples_to_ms(heard)
+            );
+            seen.push(job.end);
+            run(&mut p, job);
+        }
+    }
+    // And every mark the end could use gets its prefix.
+    let usable: Vec<usize> = p
+        .cuts
+        .marks()
+        .into_iter()
+        .filter(|&m| m > 0 && m + ms_to_samples(plan::TAIL_MIN_MS) <= audio.len())
+        .collect();
+    assert_eq!(seen, usable);
+}
+
+#[test]
+fn the_end_can_do_without_the_latest_prefix_only_when_the_one_before_leaves_a_usual_tail() {
+    let audio = talk(30);
+    let mut p = Phrases::new(LiveParams::default());
+    keep_up(&mut p, &audio);
+    let marks = p.cuts.marks();
+    let last = *marks.last().unwrap();
+    let job = Job {
+        start: 0,
+        keep_from: p.settled_to,
+        end: last,
+        settle: true,
+    };
+    let before = p
+        .prefixes
+        .iter()
+        .map(|x| x.end)
+        .filter(|&e| e < last)
+        .max()
+        .expect("a prefix before the last mark");
+    let tail = audio.len() - before;
+    assert_eq!(p.can_end_without(job), plan::short_tail(tail));
+    // With nothing in hand before it, the end needs it.
+    let mut empty = Phrases::new(LiveParams::default());
+    empty.push(&audio[..ms_to_samples(4_000)]);
+    assert!(!empty.can_end_without(job));
 }

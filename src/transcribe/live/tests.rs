@@ -123,3 +123,31 @@ fn an_answer_dropped_unfinished_leaves_the_engine_free() {
     let audio = four_phrases();
     assert_whole(&play(&engine, &audio).unwrap(), &audio);
 }
+
+#[test]
+fn a_decode_is_judged_long_to_go_from_the_sessions_own_pace_once_it_has_one() {
+    let job = |secs: usize| Job {
+        start: 0,
+        keep_from: 0,
+        end: ms_to_samples(secs as u64 * 1_000),
+        settle: true,
+    };
+    let mut pace = Pace::default();
+    let ms = Duration::from_millis;
+    // No pace yet: every decode is waited for.
+    assert!(!pace.long_to_go(job(20), ms(0)));
+    pace.finished(job(10), ms(400));
+    assert!(!pace.long_to_go(job(20), ms(0)), "one decode is not a pace");
+    pace.finished(job(10), ms(400));
+    // 40 ms a second: 20 s take 800 ms.
+    assert!(pace.long_to_go(job(20), ms(0)));
+    assert!(pace.long_to_go(job(20), ms(500)));
+    assert!(
+        !pace.long_to_go(job(20), ms(600)),
+        "200 ms to go is worth waiting for"
+    );
+    assert!(
+        !pace.long_to_go(job(5), ms(0)),
+        "a short decode is worth waiting for"
+    );
+}

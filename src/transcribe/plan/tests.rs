@@ -124,6 +124,18 @@ fn a_hurried_end_keeps_from_a_mark_in_hand_only_when_the_tail_stays_short() {
     assert_eq!(hurried.pieces[0].end, near);
     let tail = hurried.pieces[1];
     assert!(tail.tail && tail.keep_from == near && tail.end == len);
+    // A tail of usual length has a usual tail's context; a longer one, a chunk's.
+    assert!(short_tail(len - near));
+    assert!(samples_to_ms(near - tail.start) <= TAIL_CONTEXT_MS + 2_500);
+    let long = *marks
+        .iter()
+        .rfind(|&&m| !short_tail(len - m) && len - m <= ms_to_samples(HURRY_TAIL_MAX_MS))
+        .unwrap();
+    let tail = cuts
+        .hurried(0, long, len)
+        .expect("a tail under the limit")
+        .pieces[1];
+    assert!(samples_to_ms(long - tail.start) >= CONTEXT_MS);
     let far = *marks
         .iter()
         .rfind(|&&m| len - m > ms_to_samples(HURRY_TAIL_MAX_MS))
@@ -190,4 +202,61 @@ fn keeping_after_a_point_rebuilds_text_and_segments() {
     let kept = keep_after(t, 4_000);
     assert!(kept.words.iter().all(|w| w.start_ms >= 4_000));
     assert!(kept.text.starts_with("4000 "), "{}", kept.text);
+}
+
+/// A transcript of `text`, one word every 300 ms from `start_ms`.
+fn spoken(text: &str, start_ms: u64) -> Transcript {
+    let words: Vec<Word> = text
+        .split_whitespace()
+        .zip(0..)
+        .map(|(w, i)| Word {
+            text: w.into(),
+            start_ms: start_ms + i * 300,
+            end_ms: start_ms + i * 300 + 250,
+            confidence: 1.0,
+        })
+        .collect();
+    Transcript {
+        text: text.into(),
+        words,
+        ..Transcript::default()
+    }
+}
+
+#[test]
+fn a_tail_is_heard_when_a_word_of_its_own_is_kept() {
+    let t = spoken("caught it earlier and a test", 1_000);
+    // Words at 1.0, 1.3, 1.6, 1.9, 2.2 and 2.5 s (middles 125 ms later).
+    assert!(heard_tail(&t, 2_000));
+    assert!(heard_tail(&t, 2_625));
+    assert!(!heard_tail(&t, 2_626));
+    assert!(!heard_tail(&Transcript::default(), 0));
+}
+
+#[test]
+fn a_tail_that_lost_its_own_words_is_decoded_again_with_a_chunks_worth() {
+    let audio = talk(40);
+    let cuts = cuts_of(&audio);
+    let ending = cuts.ending(audio.len());
+    let tail = *ending.pieces.last().unwrap();
+    assert!(tail.tail);
+    let from_ms = samples_to_ms(tail.start);
+    let keep_ms = samples_to_ms(tail.keep_from);
+    // Made-up words, all in the context.
+    let garbled = spoken("you should know", from_ms);
+    assert!(keep_ms >= from_ms + 1_000);
+    let again = cuts.tail_again(tail, &garbled, 0).expect("decoded again");
+    assert_eq!(
+        (again.keep_from, again.end, again.tail),
+        (tail.keep_from, tail.end, true)
+    );
+    assert!(samples_to_ms(tail.keep_from - again.start) >= CONTEXT_MS);
+    // Heard, or not a tail: decoded once.
+    let heard = spoken("the graphs and then", keep_ms - 200);
+    assert_eq!(cuts.tail_again(tail, &heard, 0), None);
+    let chunk = Piece {
+        tail: false,
+        ..tail
+    };
+    assert_eq!(cuts.tail_again(chunk, &garbled, 0), None);
 }
