@@ -48,6 +48,7 @@ fn populate(root: &Path, bank: &Bank) {
                 n,
                 label: format!("round {n}"),
                 asked: q.text.clone(),
+                question: Some(q.id.clone()),
                 report: format!("answer-{n}.json"),
                 audio: Some(format!("answer-{n}.wav")),
                 critique: None,

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["questions"],
     &["score"],
     &["interview"],
+    &["job"],
     &["store"],
     &["session"],
     &["report"],

@@ -152,8 +152,13 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct PracticeArgs {
     /// The question to answer (see `rehearse questions`); default: the config's.
-    #[arg(long, short = 'Q', value_name = "ID", conflicts_with = "next")]
+    #[arg(long, short = 'Q', value_name = "ID", conflicts_with_all = ["next", "job"])]
     pub question: Option<String>,
+    /// Practise for a job posting (a plain-text file): the questions its interviewers would likely
+    /// ask, picked from the bank by the interviewer's model (offline: by the posting's words), one
+    /// per round; --rounds of them (default: the config's rounds when above 1, else 3).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["next", "versions"])]
+    pub job: Option<PathBuf>,
     /// Draw the question that most needs practice from your saved sessions: one never answered
     /// first (in bank order), else the one whose latest score is lowest (the one answered longest
     /// ago among equals).
@@ -184,7 +189,8 @@ pub struct PracticeArgs {
     /// The input device, by name as `rehearse devices` lists it; default: the config's, else the system's.
     #[arg(long, short = 'd', value_name = "NAME", conflicts_with = "input")]
     pub device: Option<String>,
-    /// Answers in the session: the question, then follow-up questions; default: the config's.
+    /// Answers in the session: the question, then follow-up questions (with --job: one picked
+    /// question each); default: the config's.
     #[arg(long, short = 'r', value_name = "N", conflicts_with = "versions")]
     pub rounds: Option<u32>,
     /// Do not ask the configured interviewer: local scoring and the question bank's follow-ups only.

@@ -91,6 +91,9 @@ pub enum Error {
         /// What is wrong with it.
         problem: InputProblem,
     },
+    /// A job posting given with `practice --job` that cannot be used.
+    #[error(transparent)]
+    Job(#[from] crate::job::JobError),
     /// The interviewer: its endpoint, prompt templates or voice, outside a session.
     #[error(transparent)]
     Interview(#[from] InterviewError),

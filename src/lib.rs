@@ -16,6 +16,7 @@
 //! - [`questions`] and `prompts/questions/`: the question bank and its rubrics, as plain data.
 //! - [`score`]: pure assessment: an answer as heard in, a `ScoreReport` out.
 //! - [`interview`]: the language-model interviewer: client, prompts, critique, voice.
+//! - [`job`]: picking the questions a job posting's interviewers would ask (`practice --job`).
 //! - [`store`]: session folders, the catalog, summaries, history, retention.
 //! - [`session`]: the live practice pipeline: sources, clock, answers, rounds, the drill.
 //! - [`report`]: every rendering of every record: text, Markdown, JSON, HTML.
@@ -33,6 +34,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod interview;
+pub mod job;
 pub mod logging;
 pub mod models;
 pub mod net;

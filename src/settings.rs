@@ -68,6 +68,10 @@ pub struct PracticeSettings {
     pub next: bool,
     /// `--tag`: with `next`, draw only among the questions with this tag.
     pub tag: Option<String>,
+    /// `--job`: the job posting to pick the session's questions for.
+    pub job: Option<PathBuf>,
+    /// With `job`: how many questions to pick, one per round.
+    pub job_rounds: u32,
     /// The answer's clock: target, hard cap and silence end.
     pub clock: Clock,
     /// The 90-second then 2-minute drill.
@@ -275,6 +279,10 @@ fn limits(
     Ok(())
 }
 
+/// Questions picked for a job posting when neither `--rounds` nor the config asks for more than
+/// one answer.
+pub const DEFAULT_JOB_ROUNDS: u32 = 3;
+
 /// The shortest and longest answer targets accepted.
 pub const TARGET_RANGE: (u64, u64) = (10, 30 * 60);
 
@@ -307,6 +315,14 @@ fn practice_settings(
         question: args.and_then(|a| a.question.clone()),
         next: args.is_some_and(|a| a.next),
         tag: args.and_then(|a| a.tag.clone()),
+        job: args.and_then(|a| a.job.clone()),
+        // A session for a posting is several of its questions: a config left at one answer
+        // per session still gets a few.
+        job_rounds: match args.and_then(|a| a.rounds) {
+            Some(n) => n,
+            None if rounds > 1 => rounds,
+            None => DEFAULT_JOB_ROUNDS,
+        },
         clock: clock(config, args)?,
         versions: args.is_some_and(|a| a.versions),
         inputs: args.map(|a| a.input.clone()).unwrap_or_default(),

@@ -13,7 +13,7 @@ use crate::report::{self, Format};
 use crate::score::ModelUsed;
 use crate::screen::{self, PlainScreen, TuiScreen};
 use crate::session::SessionError;
-use crate::session::practice::{self, PracticeOptions, Stage};
+use crate::session::practice::{self, JobRounds, PracticeOptions, Stage};
 use crate::session::record::{InterviewerInfo, Practice, Round};
 use crate::session::view::Screen;
 use crate::settings::Settings;
@@ -29,10 +29,22 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     // The store is read before this session exists: for the question to draw, and for its
     // history, to show progress and say what changed.
     let catalog = crate::store::Catalog::load(&settings.store.sessions_dir);
-    let (question, drawn) = choose(&bank, &catalog, settings)?;
     for input in &p.inputs {
         check_input(input)?;
     }
+    let job = match &p.job {
+        Some(path) => Some(for_posting(&bank, path, settings, quiet)?),
+        None => None,
+    };
+    let (question, drawn) = match &job {
+        // The bank's own copy: the job's go into the session's options.
+        Some(j) => (
+            bank.get(&j.questions[0].id)
+                .expect("the picked questions are the bank's"),
+            None,
+        ),
+        None => choose(&bank, &catalog, settings)?,
+    };
     // The model is loaded before anyone speaks, so a missing one costs no answer. The engine
     // thread keeps it for the whole session and loads it again from the same description if a
     // decode ever crashes.
@@ -47,6 +59,7 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     let (mut interviewer, voice) = interviewer(settings, question)?;
     let mut opts = session_options(settings, model, progress, &interviewer);
     opts.drawn = drawn;
+    opts.job = job;
     let mut screen = open_screen(p.plain, quiet)?;
     let stage = Stage {
         screen: screen.as_mut(),
@@ -88,6 +101,45 @@ fn choose<'b>(
         .expect("a bank, and a tag some question carries, hold at least one question");
     tracing::info!("{}: {}", question.id, drawn.because);
     Ok((question, Some(drawn)))
+}
+
+/// The questions for the job posting at `path`: read and checked first (a posting that cannot be
+/// used stops the command before anything is written), then picked by the interviewer's model
+/// when one is configured and not `--offline`, else (or when the model fails) offline.
+fn for_posting(
+    bank: &Bank,
+    path: &Path,
+    settings: &Settings,
+    quiet: bool,
+) -> Result<JobRounds, Error> {
+    let posting = crate::job::read(path)?;
+    let p = &settings.practice;
+    let endpoint = match p.offline {
+        false => settings.interviewer.endpoint.as_ref(),
+        true => None,
+    };
+    if let (Some(e), false) = (endpoint, quiet) {
+        eprintln!(
+            "rehearse: asking the interviewer ({}) which questions {} calls for…",
+            e.model,
+            posting.name()
+        );
+    }
+    let all: Vec<&Question> = bank.all().iter().collect();
+    let picks = crate::job::pick(&all, &posting, p.job_rounds as usize, endpoint);
+    let questions = picks
+        .picks
+        .iter()
+        .map(|pick| {
+            bank.get(&pick.question)
+                .cloned()
+                .expect("only the bank's questions are picked")
+        })
+        .collect::<Vec<_>>();
+    for (q, pick) in questions.iter().zip(&picks.picks) {
+        tracing::info!("{}: {}", q.id, pick.because);
+    }
+    Ok(JobRounds { picks, questions })
 }
 
 /// What is printed, and the error returned, once the session is over: whatever went wrong, the
@@ -152,10 +204,15 @@ fn session_options(
         rounds: p.rounds,
         progress,
         drawn: None,
+        job: None,
         used: UsedSettings {
             target_secs: Some(p.clock.target.as_secs()),
             hard_cap_secs: Some(p.clock.hard_cap.as_secs()),
-            rounds: Some(p.rounds),
+            rounds: Some(if p.job.is_some() {
+                p.job_rounds
+            } else {
+                p.rounds
+            }),
             versions: p.versions,
             model: Some(model.name.clone()),
             language: settings.transcribe.language.clone(),

@@ -26,8 +26,13 @@ pub fn run(
         return progress(settings, args, &catalog, id);
     }
     let entry = catalog.find(args.session.as_deref())?;
-    let answers = load(entry)?;
+    let mut answers = load(entry)?;
     let practice = read_practice(&entry.dir);
+    if let Some(p) = &practice {
+        for (a, round) in answers.iter_mut().zip(&p.rounds) {
+            a.picked = round.picked.clone();
+        }
+    }
     if settings.format == Format::Json && !args.html {
         return emit(args, saved_json(entry, &answers, practice));
     }
@@ -42,6 +47,7 @@ pub fn run(
             .map(|a| html::AnswerPage {
                 label: &a.label,
                 asked: &a.asked,
+                picked: a.picked.as_deref(),
                 report: &a.report,
                 critique: a.critique.as_ref(),
                 disagreements: &a.disagreements,
@@ -149,6 +155,7 @@ fn load(entry: &Entry) -> Result<Vec<SavedAnswer>, Error> {
         out.push(SavedAnswer {
             label: a.label.clone(),
             asked: a.asked.clone(),
+            picked: None,
             report,
             critique,
             disagreements,
@@ -205,6 +212,11 @@ fn rebuilt_practice(entry: &Entry) -> Practice {
                 target_secs: entry.summary.settings.target_secs.unwrap_or_default(),
                 asked: a.asked.clone(),
                 asked_by: Asker::QuestionBank,
+                question: a
+                    .question
+                    .clone()
+                    .unwrap_or_else(|| entry.summary.question.clone()),
+                picked: None,
                 answer,
                 critique: None,
                 disagreements: Vec::new(),
@@ -216,6 +228,7 @@ fn rebuilt_practice(entry: &Entry) -> Practice {
         session_dir: entry.dir.clone(),
         question: entry.summary.question.clone(),
         drawn: None,
+        job: None,
         rounds,
         abandoned: Vec::new(),
         comparison: None,

@@ -51,6 +51,9 @@ pub struct Interviewer {
     history: Vec<String>,
     notes: Vec<String>,
     bank: VecDeque<String>,
+    /// The round in which `question` was first asked: that answer is critiqued as the answer to
+    /// the question, later ones as answers to follow-ups.
+    opening: usize,
     /// How many of the `response_format`s tried in turn the server has refused.
     refused_formats: usize,
     failure: Option<InterviewError>,
@@ -86,6 +89,7 @@ impl Interviewer {
             history: Vec::new(),
             notes: Vec::new(),
             bank: question.follow_ups.iter().cloned().collect(),
+            opening: 0,
             refused_formats: 0,
             failure: None,
         };
@@ -93,6 +97,16 @@ impl Interviewer {
         // anyone speaks.
         interviewer.system_prompt()?;
         Ok(interviewer)
+    }
+
+    /// Moves the session on to another question, first asked in round `round` (`practice --job`
+    /// asks a new question each round): prompts, rubric and the critique's shape become the new
+    /// question's, and that round's answer is judged as the answer to it. The history of earlier
+    /// rounds and the notes carry over, as an interviewer's would.
+    pub fn set_question(&mut self, question: &Question, round: usize) {
+        self.question = question.clone();
+        self.bank = question.follow_ups.iter().cloned().collect();
+        self.opening = round;
     }
 
     /// The client, while online.
@@ -178,7 +192,7 @@ impl Interviewer {
             ("notes", self.notes.join("\n")),
             ("schema", critique::shape(&self.question)),
         ]);
-        let kind = if round == 0 {
+        let kind = if round == self.opening {
             Kind::Critique
         } else {
             values.insert("follow_up", asked.to_string());
@@ -268,7 +282,8 @@ impl Interviewer {
             .filter(|d| d.applies)
             .map(|d| d.id.as_str())
             .collect();
-        let schema = critique::schema(&ids, &turn.report.transcript.text, turn.round == 0);
+        let opening = turn.round == self.opening;
+        let schema = critique::schema(&ids, &turn.report.transcript.text, opening);
         let reply = self.ask(&messages, &schema, on_progress)?;
         match critique::parse(&reply, &self.question) {
             Ok(c) => Ok(c),
@@ -371,7 +386,7 @@ impl Interviewer {
             ("notes", self.notes.join("\n")),
             ("schema", critique::shape(&self.question)),
         ]);
-        let kind = if turn.round == 0 {
+        let kind = if turn.round == self.opening {
             Kind::Critique
         } else {
             values.insert("follow_up", turn.asked.to_string());

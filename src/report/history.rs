@@ -61,11 +61,21 @@ fn row(e: &Entry) -> String {
     } else {
         " (cut short)"
     };
+    // A session for a job posting asks several questions: it is shown by its posting.
+    let question = match &s.job {
+        Some(job) => format!(
+            "for {}",
+            Path::new(job)
+                .file_name()
+                .map_or(job.clone(), |f| f.to_string_lossy().into_owned())
+        ),
+        None => s.question.clone(),
+    };
     format!(
         "  {:<16}  {:<8}  {:<26} {:>7}  {}{mark}\n      {}\n",
         crate::units::when(&s.started),
         kind,
-        s.question,
+        question,
         s.answers.len(),
         if scores.is_empty() {
             "-".into()

@@ -28,6 +28,8 @@ pub struct AnswerPage<'a> {
     pub label: &'a str,
     /// The question as asked.
     pub asked: &'a str,
+    /// Why the question was picked, when `practice --job` picked it for a posting.
+    pub picked: Option<&'a str>,
     /// The local report.
     pub report: &'a ScoreReport,
     /// The interviewer's critique, if any.
@@ -55,6 +57,7 @@ struct SessionView<'a> {
 struct AnswerView<'a> {
     label: &'a str,
     asked: &'a str,
+    picked: Option<&'a str>,
     overall: u8,
     content: u8,
     words: usize,
@@ -150,6 +153,7 @@ fn answer<'a>(a: &AnswerPage<'a>, target_secs: Option<u64>) -> AnswerView<'a> {
     AnswerView {
         label: a.label,
         asked: a.asked,
+        picked: a.picked,
         overall: s.overall,
         content: s.content,
         words: r.delivery.words,
@@ -504,6 +508,7 @@ mod tests {
             kind: Kind::Practice,
             started: "20260101-120000".into(),
             question: FLAGSHIP.into(),
+            job: None,
             settings: UsedSettings::default(),
             answers: Vec::new(),
             complete: true,
@@ -511,16 +516,17 @@ mod tests {
         let answer = AnswerPage {
             label: HOSTILE,
             asked: HOSTILE,
+            picked: Some(HOSTILE),
             report: &report,
             critique: Some(&critique),
             disagreements: &disagreements,
         };
         let closing = format!("First line {HOSTILE}\nsecond line");
         let page = session(&summary, &[answer], Some(HOSTILE), Some(&closing));
-        // The heading, label, asked, summary, disagreement, verdict comment and quote, the three
-        // lists, follow-up, comparison and closing summary; the transcript's words are marked one
-        // by one, so they are checked apart.
-        assert_escaped(&page, 13);
+        // The heading, label, asked, why it was picked, summary, disagreement, verdict comment and
+        // quote, the three lists, follow-up, comparison and closing summary; the transcript's
+        // words are marked one by one, so they are checked apart.
+        assert_escaped(&page, 14);
         assert!(page.contains("&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; "));
         assert!(page.contains("“quote &lt;script&gt;"));
         assert!(page.contains("'it's'<br>second line"));

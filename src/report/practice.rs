@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::Format;
 use crate::interview::critique::Critique;
+use crate::job::{PickedBy, Picks};
 use crate::score::{ScoreCard, ScoreReport};
 use crate::session::record::Practice;
 use crate::session::view::Present;
@@ -39,10 +40,17 @@ pub fn session(session: &Practice, format: Format) -> String {
             if let Some(drawn) = &session.drawn {
                 out += &format!("{}.\n\n", drawn.because);
             }
+            if let Some(job) = &session.job {
+                out += &job_header(job);
+            }
             for round in &session.rounds {
-                if session.rounds.len() > 1 {
+                if session.rounds.len() > 1 || round.picked.is_some() {
                     out += &format!("\n== {} ==\n\n", round.label);
-                    out += &format!("Question: {}\n\n", round.asked);
+                    out += &format!("Question: {}\n", round.asked);
+                    if let Some(why) = &round.picked {
+                        out += &format!("{why}.\n");
+                    }
+                    out += "\n";
                 }
                 out += &round.answer.report.render(format);
                 if let Some(c) = &round.critique {
@@ -67,6 +75,22 @@ pub fn session(session: &Practice, format: Format) -> String {
             out
         }
     }
+}
+
+/// Which posting the questions were picked for, by whom, and what to know about the picking.
+fn job_header(job: &Picks) -> String {
+    let by = match job.picked_by {
+        PickedBy::Interviewer => "the interviewer",
+        PickedBy::Offline => "matching the posting's words against the question bank",
+    };
+    let mut out = format!("Questions picked for {} by {by}.\n", job.posting.display());
+    if let Some(note) = &job.fallback {
+        out += &format!("{note}\n");
+    }
+    if let Some(s) = &job.suggestion {
+        out += &format!("{s}\n");
+    }
+    out
 }
 
 /// Each round's question and scores, shown above the summary.

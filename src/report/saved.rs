@@ -11,6 +11,8 @@ pub struct SavedAnswer {
     pub label: String,
     /// The question as asked.
     pub asked: String,
+    /// Why the question was picked, when `practice --job` picked it for a posting.
+    pub picked: Option<String>,
     /// The local report.
     pub report: ScoreReport,
     /// The interviewer's critique, if there was one.
@@ -43,6 +45,9 @@ pub fn render(
         } else {
             format!("\n== {}: {} ==\n\n", a.label, a.asked)
         };
+        if let Some(why) = &a.picked {
+            out += &format!("{why}.\n\n");
+        }
         out += &a.report.render(format);
         if let Some(c) = &a.critique {
             let text = super::critique::render(c, &a.report.score, true);

@@ -25,6 +25,7 @@ use crate::interview::critique::{self, Critique};
 use crate::interview::interviewer::Progress;
 use crate::interview::interviewer::{Interviewer, Turn};
 use crate::interview::voice::Voice;
+use crate::job::Picks;
 use crate::questions::Question;
 use crate::score::{ModelUsed, Scorer};
 use crate::store::draw::Drawn;
@@ -60,6 +61,19 @@ pub struct PracticeOptions {
     pub progress: Option<String>,
     /// Why the question was drawn, when `--next` drew it, for the session's record.
     pub drawn: Option<Drawn>,
+    /// With `--job`: the questions picked for the posting, one round each.
+    pub job: Option<JobRounds>,
+}
+
+/// The rounds of a session for a job posting: each round asks the next picked question, judged
+/// against its own rubric. No follow-up questions come between them: the posting's questions are
+/// what the session is for, and an answer to a follow-up would not count in any question's
+/// history.
+pub struct JobRounds {
+    /// The posting and the picks, for the session's record.
+    pub picks: Picks,
+    /// The picked questions, in the order of `picks.picks`.
+    pub questions: Vec<Question>,
 }
 
 /// Where a session shows itself and who takes part: the screen and its renderings, the
@@ -83,12 +97,19 @@ pub fn run(
     engine: EngineHandle,
     stage: Stage<'_>,
 ) -> Result<Practice, SessionError> {
-    let dir = SessionDir::create(&opts.sessions_dir, &question.id)?;
+    // A session for a posting is named for it: it asks several questions.
+    let name = if opts.job.is_some() {
+        "job"
+    } else {
+        &question.id
+    };
+    let dir = SessionDir::create(&opts.sessions_dir, name)?;
     let mut session = Practice {
         schema: SCHEMA.into(),
         session_dir: dir.path().to_path_buf(),
         question: question.id.clone(),
         drawn: opts.drawn.clone(),
+        job: opts.job.as_ref().map(|j| j.picks.clone()),
         rounds: Vec::new(),
         abandoned: Vec::new(),
         comparison: None,
@@ -98,11 +119,17 @@ pub fn run(
         interviewer_notes: Vec::new(),
         notes: Vec::new(),
     };
+    let mut summary =
+        SessionSummary::new(Kind::Practice, dir.stamp(), &question.id, opts.used.clone());
+    summary.job = opts
+        .job
+        .as_ref()
+        .map(|j| j.picks.posting.display().to_string());
     let mut ctx = Ctx {
         question,
         scorer: Scorer::new(question),
         opts,
-        summary: SessionSummary::new(Kind::Practice, dir.stamp(), &question.id, opts.used.clone()),
+        summary,
         dir: &dir,
         engine,
         screen: stage.screen,
@@ -149,7 +176,7 @@ struct Ctx<'a> {
     unsaved: Vec<StoreError>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// Writes `value` to the session file `name`; a failure is kept for the end and logged now.
     fn save(&mut self, name: &str, value: &impl Serialize) {
         if let Err(e) = self.dir.write_json(name, value) {
@@ -162,6 +189,10 @@ impl Ctx<'_> {
         let plan = rounds(self.opts);
         let mut asked = (self.question.text.clone(), Asker::QuestionBank);
         for (i, (label, clock)) in plan.iter().enumerate() {
+            if let Some(job) = &self.opts.job {
+                self.ask_next(&job.questions[i], i);
+                asked = (self.question.text.clone(), Asker::QuestionBank);
+            }
             self.speak(&asked.0);
             let Some(answer) = self.answer_round(session, i, label, *clock, &asked.0)? else {
                 session.quit = true;
@@ -179,7 +210,8 @@ impl Ctx<'_> {
             if session.quit {
                 return Ok(());
             }
-            if self.opts.versions || i + 1 == plan.len() {
+            // The drill and a posting's rounds have their questions set; no follow-ups.
+            if self.opts.versions || self.opts.job.is_some() || i + 1 == plan.len() {
                 continue;
             }
             let from_model = critique
@@ -213,6 +245,14 @@ impl Ctx<'_> {
             session.summary = self.summary(session)?;
         }
         Ok(())
+    }
+
+    /// Moves the session on to `question`, asked in round `round`: its rubric scores the answer
+    /// and the interviewer judges it as the answer to that question.
+    fn ask_next(&mut self, question: &'a Question, round: usize) {
+        self.question = question;
+        self.scorer = Scorer::new(question);
+        self.interviewer.set_question(question, round);
     }
 
     /// Adds answer `n` to the session's summary.
@@ -272,6 +312,11 @@ impl Ctx<'_> {
             target_secs: clock.target.as_secs(),
             asked: asked.0,
             asked_by: asked.1,
+            question: self.question.id.clone(),
+            picked: self.opts.job.as_ref().and_then(|j| {
+                let pick = j.picks.picks.get(i)?;
+                Some(pick.because.clone())
+            }),
             answer,
             critique,
             disagreements,
@@ -500,6 +545,15 @@ fn summary_input(session: &Practice) -> String {
 
 /// The rounds of the session: one answer at the target, or the two versions.
 fn rounds(opts: &PracticeOptions) -> Vec<(String, Clock)> {
+    if let Some(job) = &opts.job {
+        let n = job.questions.len();
+        return (1..=n)
+            .map(|i| match n {
+                1 => ("answer".to_string(), opts.clock),
+                _ => (format!("round {i} of {n}"), opts.clock),
+            })
+            .collect();
+    }
     if !opts.versions {
         return match opts.rounds {
             0 | 1 => vec![("answer".into(), opts.clock)],

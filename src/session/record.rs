@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::answer::Answer;
 use super::versions::Comparison;
 use crate::interview::critique::{Critique, Disagreement};
+use crate::job::Picks;
 use crate::store::draw::Drawn;
 
 /// The JSON schema of a session summary. Version 2 added the questions asked, the critiques, the
-/// interviewer and the summary.
+/// interviewer and the summary; `drawn`, `job` and each round's `question` and `picked` came
+/// later, each absent in older files.
 pub const SCHEMA: &str = "rehearse.practice/2";
 
 /// Which interviewer a session had.
@@ -47,6 +49,13 @@ pub struct Round {
     pub asked: String,
     /// Where it came from.
     pub asked_by: Asker,
+    /// The id of the question the answer was judged against (a follow-up is judged against the
+    /// question it follows); empty in sessions saved before rounds named it.
+    #[serde(default)]
+    pub question: String,
+    /// Why the question was picked, when `practice --job` picked it for a posting.
+    #[serde(default)]
+    pub picked: Option<String>,
     /// The scored answer.
     pub answer: Answer,
     /// The interviewer's critique, when there was one.
@@ -67,6 +76,9 @@ pub struct Practice {
     /// Why the question was drawn, when `--next` drew it.
     #[serde(default)]
     pub drawn: Option<Drawn>,
+    /// The job posting and the questions picked for it, with `--job`.
+    #[serde(default)]
+    pub job: Option<Picks>,
     /// The scored answers, in order.
     pub rounds: Vec<Round>,
     /// Takes abandoned with retry or quit; their audio is kept.

@@ -136,6 +136,7 @@ mod tests {
             n: 1,
             label: "answer".into(),
             asked: question.text.clone(),
+            question: None,
             report: "answer-1.json".into(),
             audio: None,
             critique: None,

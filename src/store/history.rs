@@ -87,15 +87,18 @@ pub struct Change {
     pub seconds: (f64, f64),
 }
 
-/// The attempts at `question` among `entries` (oldest first).
+/// The attempts at `question` among `entries` (oldest first). An answer belongs to the question
+/// it names, else to its session's (summaries written before sessions could ask several
+/// questions), and counts when it answered the question itself rather than a follow-up.
 pub fn attempts(entries: &[Entry], question: &Question) -> Vec<Attempt> {
     entries
         .iter()
-        .filter(|e| e.summary.question == question.id)
         .flat_map(|e| {
+            let session = e.summary.question.as_str();
             e.summary
                 .answers
                 .iter()
+                .filter(move |a| a.question.as_deref().unwrap_or(session) == question.id)
                 .filter(|a| a.asked == question.text)
                 .map(move |a| Attempt {
                     session: e.id(),

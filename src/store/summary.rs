@@ -53,8 +53,11 @@ pub struct SessionSummary {
     pub kind: Kind,
     /// UTC start, `YYYYMMDD-HHMMSS`.
     pub started: String,
-    /// The question's id.
+    /// The question's id (with `practice --job`, the first round's; each answer names its own).
     pub question: String,
+    /// The job posting the questions were picked for (`practice --job`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
     /// The settings used.
     pub settings: UsedSettings,
     /// The answers complete on disk, in order.
@@ -72,6 +75,10 @@ pub struct AnswerSummary {
     pub label: String,
     /// The question as asked.
     pub asked: String,
+    /// The id of the question the answer was judged against; absent in summaries written before
+    /// sessions could ask several questions, where it is the session's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     /// The report's file in the session folder.
     pub report: String,
     /// The recording's file, while it is kept.
@@ -111,6 +118,7 @@ impl AnswerSummary {
             n,
             label: label.to_string(),
             asked: asked.to_string(),
+            question: Some(report.score.question.clone()).filter(|q| !q.is_empty()),
             report: report_file.to_string(),
             audio: None,
             critique: None,
@@ -144,6 +152,7 @@ impl SessionSummary {
             kind,
             started: started.to_string(),
             question: question.to_string(),
+            job: None,
             settings,
             answers: Vec::new(),
             complete: false,

@@ -8,6 +8,7 @@ mod install;
 mod interview_session;
 mod interview_setup;
 mod interviewer;
+mod job;
 mod llm_server;
 mod models;
 mod practice;

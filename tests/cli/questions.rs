@@ -136,6 +136,7 @@ fn past_session(data: &Path, question: &str, asked: &str, days: u64, overall: u8
         n: 1,
         label: "answer".into(),
         asked: asked.into(),
+        question: None,
         report: "answer-1.json".into(),
         audio: None,
         critique: None,
