@@ -113,10 +113,16 @@ fn trim_escape(text: &str) -> &str {
 /// it.
 pub fn object_span(text: &str) -> Option<std::ops::Range<usize>> {
     let start = text.find('{')?;
+    Some(start..start + bracketed_len(&text[start..])?)
+}
+
+/// The length of the bracketed JSON value (object or array) `text` starts with, brackets inside
+/// strings skipped; `None` if it never closes.
+pub fn bracketed_len(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
-    for (i, c) in text[start..].char_indices() {
+    for (i, c) in text.char_indices() {
         if in_string {
             match (escaped, c) {
                 (true, _) => escaped = false,
@@ -132,7 +138,7 @@ pub fn object_span(text: &str) -> Option<std::ops::Range<usize>> {
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    return Some(start..start + i + 1);
+                    return Some(i + 1);
                 }
             }
             _ => {}

@@ -218,38 +218,9 @@ fn because(why: &str) -> String {
 /// trailing commas before a closing bracket.
 fn json_in(text: &str) -> Option<Value> {
     let start = text.find(['{', '['])?;
-    let span = balanced(&text[start..])?;
+    let span = crate::interview::partial::bracketed_len(&text[start..])?;
     let cleaned = without_trailing_commas(&text[start..start + span]);
     serde_json::from_str(&cleaned).ok()
-}
-
-/// The length of the bracketed value `text` starts with, strings skipped; `None` if it never
-/// closes.
-fn balanced(text: &str) -> Option<usize> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, c) in text.char_indices() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '{' | '[' => depth += 1,
-            '}' | ']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// `text` without the commas that stand right before a `}` or `]` (outside strings).
