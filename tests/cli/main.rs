@@ -11,6 +11,7 @@ mod interviewer;
 mod llm_server;
 mod models;
 mod practice;
+mod question_new;
 mod questions;
 mod score;
 mod server;
