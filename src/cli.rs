@@ -124,6 +124,77 @@ pub enum QuestionsCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Draft a new question file and save it in your question folder: written by the
+    /// interviewer's model and checked like the built-in files, or a template to edit.
+    #[command(after_long_help = NEW_HELP)]
+    New(NewQuestionArgs),
+}
+
+/// What `rehearse questions new --help` says after the options.
+const NEW_HELP: &str = "\
+With an interviewer configured ([interviewer] base_url in the config file), the model drafts the
+file in small steps (the kind and the dimensions, each dimension's evidence phrases, mistakes,
+ordering rules and follow-ups, a strong and a weak example answer), and rehearse builds the TOML
+itself. The draft must pass every check of `rehearse questions check`, and its strong example must
+score above its weak one; what fails goes back to the model once.
+
+When the model cannot be reached, or its draft still fails, a template of the question's kind
+(story, process or design) is saved instead, with generic dimensions that pass the checks and
+comments saying what to edit; the reason is printed and the exit status is 1. With --no-template,
+nothing is saved then. Offline (--offline, or no interviewer configured) the template is saved and
+the exit status is 0.
+
+The result is shown before it is saved, and you are asked first unless you give --yes; when
+standard input is not a terminal, --yes is needed. Nothing is saved when the text is empty, the
+--job file is not text, the id is taken by a built-in question or one of your files (--force
+replaces it), or you answer no. The file is written whole or not at all.
+
+Examples:
+  rehearse questions new \"How would you design a cache for a read-heavy API?\"
+  rehearse questions new \"Tell me about a time you mentored someone.\" --job posting.txt --yes
+  rehearse questions new \"How do you plan a database migration?\" --offline --id db-migration";
+
+/// Arguments of `rehearse questions new`.
+#[derive(Debug, Args)]
+pub struct NewQuestionArgs {
+    /// The question, as an interviewer would ask it.
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+    /// A job posting, as a text file, for the model to draft the question for.
+    #[arg(long, short = 'j', value_name = "FILE")]
+    pub job: Option<PathBuf>,
+    /// The question's id (lower-case words joined by hyphens); default: made from the text.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// The kind of answer it asks for; default: the model's guess, or offline one from the wording.
+    #[arg(long, short = 'k', value_enum)]
+    pub kind: Option<QuestionKind>,
+    /// Save without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Replace a question with the same id (a built-in one is replaced by your file) or the file.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not ask the interviewer's model: save the template of the question's kind.
+    #[arg(long)]
+    pub offline: bool,
+    /// When the model fails, save nothing instead of the template.
+    #[arg(long, conflicts_with = "offline")]
+    pub no_template: bool,
+    /// Save to this file instead of ID.toml in your question folder.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The kinds of question, as `--kind` takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QuestionKind {
+    /// A past story ("Tell me about a time...").
+    Story,
+    /// A method told as steps ("How do you...?").
+    Process,
+    /// A system design and its trade-offs ("How would you design...?").
+    Design,
 }
 
 /// Arguments of `rehearse report`.

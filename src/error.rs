@@ -80,6 +80,9 @@ pub enum Error {
         /// Its overall score.
         weak: u8,
     },
+    /// `rehearse questions new` could not make or save the question asked for.
+    #[error(transparent)]
+    NewQuestion(#[from] NewQuestionError),
     /// A practice session.
     #[error(transparent)]
     Session(#[from] crate::session::SessionError),
@@ -134,6 +137,95 @@ pub enum TranscriptProblem {
     NotUtf8,
     /// It holds no words.
     #[error("is empty: there is no answer to score")]
+    Empty,
+}
+
+/// Why `rehearse questions new` saved nothing, or saved the template instead of a draft.
+#[derive(Debug, thiserror::Error)]
+pub enum NewQuestionError {
+    /// The question's text has no words.
+    #[error("the question's text is empty; give the question as an interviewer would ask it")]
+    EmptyText,
+    /// The id given, or made from the text, is not an id.
+    #[error(
+        "`{0}` cannot be a question id; give one with --id: lower-case words joined by hyphens, such as `cache-design`"
+    )]
+    BadId(String),
+    /// The text has no letters or digits to make an id from.
+    #[error(
+        "no id can be made from the question's text; give one with --id, such as `cache-design`"
+    )]
+    NoId,
+    /// The job posting given with `--job` cannot be used.
+    #[error("the job posting {} {problem}; nothing was saved", path.display())]
+    Posting {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        problem: PostingProblem,
+    },
+    /// A question with the id exists.
+    #[error(
+        "there is already a question `{id}` ({origin}); choose another --id, or add --force to replace it"
+    )]
+    Exists {
+        /// The id.
+        id: String,
+        /// Where it comes from: a built-in file or the user's.
+        origin: String,
+    },
+    /// The file to save exists.
+    #[error("{} already exists; add --force to replace it, or choose another --id or --output", .0.display())]
+    FileExists(PathBuf),
+    /// There is nowhere to save to.
+    #[error(
+        "there is no question folder to save in (no configuration directory was found); give the file with --output"
+    )]
+    NoFolder,
+    /// Saving needs `--yes` when nobody can be asked.
+    #[error("standard input is not a terminal, so rehearse cannot ask before saving {}; add --yes to save it, nothing was saved", .0.display())]
+    NeedsYes(PathBuf),
+    /// The file could not be written.
+    #[error("cannot save the question file {}", path.display())]
+    Save {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The model failed, so the template was saved instead.
+    #[error("the model could not draft the question, so the template was saved as {} for you to edit", path.display())]
+    TemplateSaved {
+        /// The file saved.
+        path: PathBuf,
+        /// What failed.
+        #[source]
+        source: InterviewError,
+    },
+    /// The model failed, and `--no-template` asked for nothing then.
+    #[error("the model could not draft the question, and nothing was saved (--no-template)")]
+    NotDrafted(#[source] InterviewError),
+}
+
+/// What is wrong with a job posting given to `questions new --job`.
+#[derive(Debug, thiserror::Error)]
+pub enum PostingProblem {
+    /// Nothing is at the path.
+    #[error("does not exist")]
+    NotFound,
+    /// The path is a folder.
+    #[error("is a directory, not a text file")]
+    IsDirectory,
+    /// The system would not let it be read.
+    #[error("cannot be read: {0}")]
+    Unreadable(#[source] std::io::Error),
+    /// Its bytes are not text.
+    #[error("is not text (it holds binary data or is not UTF-8); save the posting as plain text")]
+    NotText,
+    /// It holds no words.
+    #[error("is empty")]
     Empty,
 }
 

@@ -166,6 +166,13 @@ pub struct Targets {
     pub long: Target,
 }
 
+impl Targets {
+    /// Whether these are the 90 s and 2 min defaults, which a written file need not repeat.
+    pub fn is_default(&self) -> bool {
+        *self == Targets::default()
+    }
+}
+
 impl Default for Targets {
     /// 90 s and 2 min at 120 to 160 words per minute, the usual coaching norm.
     fn default() -> Self {
@@ -193,6 +200,13 @@ pub enum Applies {
     Story,
 }
 
+impl Applies {
+    /// Whether the dimension is always scored, which a written file need not say.
+    pub fn is_always(&self) -> bool {
+        *self == Applies::Always
+    }
+}
+
 /// One thing the answer should show, and the words that show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,17 +218,17 @@ pub struct Evidence {
     /// Phrases and synonyms that count. Inflections, spacing and hyphens need not be listed.
     pub phrases: Vec<String>,
     /// What Whisper tends to write instead ("cash" for "cache").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misheard: Vec<String>,
     /// When set, a phrase counts only with one of these said near it (see [`CONTEXT_WORDS`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub near: Vec<String>,
     /// A phrase with one of these said near it means something else and does not count: "tests"
     /// near "regression" is prevention, not testing a hypothesis.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_near: Vec<String>,
     /// More phrases, each group with context rules of its own.
-    #[serde(default, rename = "sense")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "sense")]
     pub senses: Vec<Sense>,
 }
 
@@ -235,10 +249,10 @@ pub struct Sense {
     /// The phrases.
     pub phrases: Vec<String>,
     /// When set, a phrase counts only with one of these said near it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub near: Vec<String>,
     /// A phrase with one of these said near it does not count.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_near: Vec<String>,
 }
 
@@ -259,7 +273,7 @@ pub struct Dimension {
     /// Distinct evidence items needed for levels 1, 2, 3 and 4; non-decreasing.
     pub levels: [u32; 4],
     /// When the dimension is scored.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Applies::is_always")]
     pub applies: Applies,
     /// The evidence items.
     pub evidence: Vec<Evidence>,
@@ -296,23 +310,23 @@ pub struct AntiPattern {
     /// Levels lost, 1 to 4.
     pub penalty: u8,
     /// Phrases that show the mistake when said plainly (not negated, not hypothetical).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<String>,
     /// Also triggered when the hurt dimension's evidence is only these items ("only logs").
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
     /// Also shown when none of these items of the hurt dimension is heard ("stops at the fix":
     /// no follow-up of any kind).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
     /// When set, a phrase shows the mistake only with one of these said near it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub near: Vec<String>,
     /// A phrase with one of these said near it does not show the mistake.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_near: Vec<String>,
     /// More phrases, each group with context rules of its own.
-    #[serde(default, rename = "sense")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "sense")]
     pub senses: Vec<Sense>,
     /// What to do instead, in one sentence.
     pub advice: String,
@@ -365,10 +379,10 @@ pub struct Question {
     pub kind: Kind,
     /// What to find it by (`rehearse questions --tag`): lower-case words joined by hyphens. Every
     /// built-in question has some; a user's file may leave the key out (see [`Question::tags`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Target lengths; the 90 s and 2 min norm when absent.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Targets::is_default")]
     pub targets: Targets,
     /// Ids of the dimensions the 90-second version must keep; the rest belong to the 2-minute one.
     pub keep_in_short: Vec<String>,
@@ -376,16 +390,20 @@ pub struct Question {
     #[serde(rename = "dimension")]
     pub dimensions: Vec<Dimension>,
     /// Ordering rules.
-    #[serde(default, rename = "order")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", rename = "order")]
     pub order: Vec<OrderRule>,
     /// Mistakes to listen for.
-    #[serde(default, rename = "anti_pattern")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        rename = "anti_pattern"
+    )]
     pub anti_patterns: Vec<AntiPattern>,
     /// Questions an interviewer might ask next.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_ups: Vec<String>,
     /// Example answers, labelled strong, average or weak.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<Example>,
 }
 
@@ -478,6 +496,7 @@ fn at_line(line: &Option<usize>) -> String {
 
 mod bank;
 mod lines;
+pub mod template;
 mod validate;
 
 pub use bank::Bank;

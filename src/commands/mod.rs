@@ -6,6 +6,7 @@ mod engine;
 mod history;
 mod models;
 mod practice;
+mod question_new;
 mod questions;
 mod report;
 mod score;
@@ -74,6 +75,7 @@ pub fn run(cli: &Cli) -> Result<(), Error> {
                 print(&text)?;
                 verdict
             }
+            Some(QuestionsCommand::New(new)) => question_new::run(&settings, new, cli.quiet),
         },
         Command::Models { action } => models::run(&settings, action, cli.quiet),
     }

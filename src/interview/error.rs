@@ -123,6 +123,16 @@ pub enum InterviewError {
         /// How it says nothing.
         problem: CritiqueProblem,
     },
+    /// A question file the model could not draft usably, even with what failed sent back once.
+    #[error("the model at {url} did not draft a usable question file: {problem}")]
+    Draft {
+        /// The base URL.
+        url: String,
+        /// What was still wrong after the repair request (boxed: a failed check carries the
+        /// checker's whole error).
+        #[source]
+        problem: Box<DraftProblem>,
+    },
     /// Anything else on the way.
     #[error("the request to the interviewer at {url} failed: {what}")]
     Other {
@@ -355,6 +365,68 @@ pub enum CritiqueProblem {
     /// The follow-up is a word or two, not a question.
     #[error("its follow-up question is \"{0}\"; the model is likely too small for critiques")]
     NoFollowUp(String),
+}
+
+/// What is wrong with a piece of a drafted question file (see [`super::draft`]), as the model is
+/// told when the piece goes back to it, and as the user reads it when the repair fails too.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftProblem {
+    /// The reply to one step has no JSON object.
+    #[error("its reply for {step} has no JSON object")]
+    NoObject {
+        /// The step, such as "the dimensions".
+        step: String,
+    },
+    /// The reply to one step opens a JSON object and never closes it.
+    #[error("its reply for {step} is a JSON object that is not closed")]
+    NotClosed {
+        /// The step.
+        step: String,
+    },
+    /// The reply to one step is not valid JSON, even leniently read.
+    #[error("its reply for {step} is not valid JSON ({source})")]
+    InvalidJson {
+        /// The step.
+        step: String,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The reply to one step lacks something the question file needs.
+    #[error("its reply for {step} {lacks}")]
+    Lacks {
+        /// The step.
+        step: String,
+        /// What it lacks, as the end of a sentence ("gives no evidence phrases").
+        lacks: String,
+    },
+    /// The assembled file breaks a rule of the format.
+    #[error("the drafted file fails the question checks")]
+    Check(#[source] crate::questions::QuestionError),
+    /// The assembled file's strong example does not score above its weak one.
+    #[error(
+        "its strong example answer scores {strong}/100, not above its weak one ({weak}/100){}",
+        missed_dimensions(.missed)
+    )]
+    ExampleOrder {
+        /// The strong example's overall score.
+        strong: u8,
+        /// The weak example's.
+        weak: u8,
+        /// The dimensions the strong example says nothing for.
+        missed: Vec<String>,
+    },
+}
+
+/// "; it says nothing the rubric hears for A, B" when some dimensions were missed.
+fn missed_dimensions(missed: &[String]) -> String {
+    match missed {
+        [] => String::new(),
+        names => format!(
+            "; it says nothing the rubric hears for {}",
+            names.join(", ")
+        ),
+    }
 }
 
 /// A failure that has no sentence of its own. The errors are shown as they say themselves, the

@@ -13,6 +13,7 @@
 //!   quality measures saved with it.
 //! - [`critique`]: the critique's JSON schema, a tolerant parser and its rendering beside the local
 //!   score.
+//! - [`draft`]: drafting a new question file in small JSON pieces, checked with the bank's checks.
 //! - [`partial`]: closing a half-received JSON text so a streaming critique can be shown as it grows.
 //! - [`read_ahead`]: sending the answer to the server while it is spoken, for its prompt cache.
 //! - [`speed`]: timing a critique-sized request, for the doctor.
@@ -27,6 +28,7 @@ pub mod client;
 #[cfg(test)]
 mod client_tests;
 pub mod critique;
+pub mod draft;
 pub mod endpoint;
 pub mod error;
 pub mod interviewer;

@@ -147,6 +147,32 @@ pub fn bracketed_len(text: &str) -> Option<usize> {
     None
 }
 
+/// `text` without the commas that stand right before a `}` or `]` (outside strings), which JSON
+/// forbids and small models write anyway.
+pub fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, '}' | ']') {
+            let kept = out.trim_end().len();
+            if out[..kept].ends_with(',') {
+                out.truncate(kept - 1);
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +234,12 @@ mod tests {
         assert_eq!(&text[span], "{\"a\": \"}\", \"b\": [1]}");
         assert_eq!(object_span("no json here"), None);
         assert_eq!(object_span("{\"a\": 1"), None);
+    }
+
+    #[test]
+    fn trailing_commas_go_and_commas_in_strings_stay() {
+        let text = "{\"a\": [1, 2, ], \"b\": {\"c\": \"x, ]\",},\n}";
+        let v: Value = serde_json::from_str(&without_trailing_commas(text)).unwrap();
+        assert_eq!(v, json!({"a": [1, 2], "b": {"c": "x, ]"}}));
     }
 }

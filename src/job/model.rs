@@ -219,33 +219,8 @@ fn because(why: &str) -> String {
 fn json_in(text: &str) -> Option<Value> {
     let start = text.find(['{', '['])?;
     let span = crate::interview::partial::bracketed_len(&text[start..])?;
-    let cleaned = without_trailing_commas(&text[start..start + span]);
+    let cleaned = crate::interview::partial::without_trailing_commas(&text[start..start + span]);
     serde_json::from_str(&cleaned).ok()
-}
-
-/// `text` without the commas that stand right before a `}` or `]` (outside strings).
-fn without_trailing_commas(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if matches!(c, '}' | ']') {
-            let kept = out.trim_end().len();
-            if out[..kept].ends_with(',') {
-                out.truncate(kept - 1);
-            }
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod job;
 mod llm_server;
 mod models;
 mod practice;
+mod question_new;
 mod questions;
 mod score;
 mod server;

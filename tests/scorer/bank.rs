@@ -106,3 +106,14 @@ fn every_builtin_strong_example_scores_above_every_weak_one() {
         "only {compared} built-in questions carry both examples"
     );
 }
+
+#[test]
+fn a_templates_strong_example_scores_well_above_its_weak_one() {
+    for kind in ["story", "process", "design"] {
+        let raw = repo_file(&format!("prompts/templates/{kind}.toml"));
+        let q = rehearse::questions::Question::from_toml(&raw, "t.toml").unwrap();
+        let strong = card_for(&q, &q.examples[0].text).overall;
+        let weak = card_for(&q, &q.examples[1].text).overall;
+        assert!(strong >= weak + 30, "{kind}: {strong} vs {weak}");
+    }
+}
