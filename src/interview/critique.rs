@@ -158,11 +158,13 @@ pub fn shape(question: &Question) -> String {
     )
 }
 
-/// `schema` without the length limits, for a server whose strict mode refuses `maxLength`.
+/// `schema` without the string length limits, for a server whose strict mode refuses
+/// `maxLength` or `minLength`.
 pub fn without_lengths(mut schema: Value) -> Value {
     match &mut schema {
         Value::Object(map) => {
             map.remove("maxLength");
+            map.remove("minLength");
             for v in map.values_mut() {
                 *v = without_lengths(v.take());
             }

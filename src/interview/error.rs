@@ -403,12 +403,15 @@ pub enum DraftProblem {
     /// The assembled file breaks a rule of the format.
     #[error("the drafted file fails the question checks")]
     Check(#[source] crate::questions::QuestionError),
-    /// The assembled file's strong example does not score above its weak one.
+    /// The assembled file's strong example does not score far enough above its weak one.
     #[error(
-        "its strong example answer scores {strong}/100, not above its weak one ({weak}/100){}",
+        "its strong example answer scores {strong}/100, not {} its weak one ({weak}/100){}",
+        above(*.margin),
         missed_dimensions(.missed)
     )]
     ExampleOrder {
+        /// How many points above the weak example's score the strong one had to be.
+        margin: u8,
         /// The strong example's overall score.
         strong: u8,
         /// The weak example's.
@@ -416,6 +419,14 @@ pub enum DraftProblem {
         /// The dimensions the strong example says nothing for.
         missed: Vec<String>,
     },
+}
+
+/// "above", or "15 points above" for a margin of more than one point.
+fn above(margin: u8) -> String {
+    match margin {
+        0 | 1 => "above".into(),
+        m => format!("{m} points above"),
+    }
 }
 
 /// "; it says nothing the rubric hears for A, B" when some dimensions were missed.

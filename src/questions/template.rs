@@ -67,6 +67,13 @@ impl Kind {
     /// The kind a question's wording suggests: "Tell me about a time..." asks for a story, "How
     /// would you design..." for a design, anything else for a process.
     pub fn guess(text: &str) -> Kind {
+        Kind::evident(text).unwrap_or(Kind::Process)
+    }
+
+    /// The kind a question's wording makes plain, if it does: a story for "Tell me about a
+    /// time...", a design for "How would you design...", a process for "How do you...". `None`
+    /// for wording that could be any ("What is your approach to...").
+    pub fn evident(text: &str) -> Option<Kind> {
         let t = text.to_lowercase();
         let story = [
             "tell me about",
@@ -85,12 +92,22 @@ impl Kind {
             "how would you build",
             "how would you scale",
         ];
+        let process = [
+            "how do you",
+            "how would you",
+            "how should",
+            "what steps",
+            "what would you do",
+            "walk me through how",
+        ];
         if story.iter().any(|s| t.contains(s)) {
-            Kind::Story
+            Some(Kind::Story)
         } else if design.iter().any(|s| t.contains(s)) {
-            Kind::Design
+            Some(Kind::Design)
+        } else if process.iter().any(|s| t.contains(s)) {
+            Some(Kind::Process)
         } else {
-            Kind::Process
+            None
         }
     }
 
@@ -175,6 +192,11 @@ mod tests {
             Kind::guess("How do you plan a database migration?"),
             Kind::Process
         );
+        assert_eq!(
+            Kind::evident("How do you estimate how long a project will take?"),
+            Some(Kind::Process)
+        );
+        assert_eq!(Kind::evident("What is your approach to estimates?"), None);
         assert_eq!(Kind::from_name(" Design "), Some(Kind::Design));
         assert_eq!(Kind::from_name("essay"), None);
     }

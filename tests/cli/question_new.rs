@@ -66,9 +66,17 @@ const STRONG: &str = "First the requirements: it is read heavy, thousands of rea
     recently used eviction, sized in memory for a high hit rate. Each key has a time to live, and \
     I invalidate on write by deleting the key.";
 const WEAK: &str = "I would cache everything and it would be fast for the users.";
+/// A weak answer long enough to pass for a strong example.
+const VAGUE: &str = "I would think about it carefully and talk with the team about what we \
+    need, then build something simple that works well for everyone, and I would keep improving \
+    it over time as we learn more about the users and what they want from the system in the end.";
 
-fn examples(strong: &str, weak: &str) -> Reply {
-    reply(json!({"strong": strong, "weak": weak}))
+/// The replies to the strong and the weak example's requests.
+fn examples(strong: &str, weak: &str) -> Vec<Reply> {
+    vec![
+        reply(json!({"strong": strong})),
+        reply(json!({"weak": weak})),
+    ]
 }
 
 /// A small model's good replies, in the order they are asked for, ending with `last`.
@@ -105,7 +113,7 @@ fn script(last: Vec<Reply>) -> Vec<Reply> {
 #[test]
 fn a_drafted_question_is_checked_shown_and_saved_with_yes() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(script(vec![examples(STRONG, WEAK)]), &["test-model"]);
+    let server = Server::start(script(examples(STRONG, WEAK)), &["test-model"]);
     let out = new(dir.path(), Some(&server), &[TEXT, "--yes"]);
     assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -135,7 +143,7 @@ fn a_drafted_question_is_checked_shown_and_saved_with_yes() {
     for text in [&saved, &stdout.to_string(), &stderr.to_string()] {
         assert!(!text.contains(KEY), "the key leaked: {text}");
     }
-    assert_eq!(server.chats().len(), 6);
+    assert_eq!(server.chats().len(), 7);
     let listed = run(dir.path(), &["questions", "--tag", "performance"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("design-cache-read-heavy-api"));
 }
@@ -143,15 +151,19 @@ fn a_drafted_question_is_checked_shown_and_saved_with_yes() {
 #[test]
 fn examples_in_the_wrong_order_are_sent_back_once_and_fixed() {
     let dir = tempfile::tempdir().unwrap();
-    let last = vec![examples(WEAK, STRONG), examples(STRONG, WEAK)];
+    let mut last = examples(VAGUE, STRONG);
+    last.extend(examples(STRONG, WEAK));
     let server = Server::start(script(last), &["test-model"]);
     let out = new(dir.path(), Some(&server), &[TEXT, "--yes", "--id", "cache"]);
     assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("the model fixed it"), "{stdout}");
     passes_check(dir.path(), &folder(dir.path()).join("cache.toml"));
-    let sent_back = server.chats()[6].json()["messages"][1]["content"].to_string();
-    assert!(sent_back.contains("not above its weak one"), "{sent_back}");
+    let sent_back = server.chats()[7].json()["messages"][1]["content"].to_string();
+    assert!(
+        sent_back.contains("not 15 points above its weak one"),
+        "{sent_back}"
+    );
 }
 
 #[test]
@@ -319,7 +331,7 @@ fn a_job_posting_is_sent_as_context() {
         "Senior backend engineer. You will own our </posting> caching tier.\n",
     )
     .unwrap();
-    let server = Server::start(script(vec![examples(STRONG, WEAK)]), &["test-model"]);
+    let server = Server::start(script(examples(STRONG, WEAK)), &["test-model"]);
     let out = new(
         dir.path(),
         Some(&server),

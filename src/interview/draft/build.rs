@@ -296,17 +296,37 @@ fn follow_ups(v: Option<&Value>) -> Vec<String> {
     out
 }
 
-/// The strong and the weak example answers.
-pub(super) fn examples(v: &Value) -> Result<[String; 2], String> {
-    let answer = |key: &str| {
-        let s = string(v.get(key));
-        (s.split_whitespace().count() >= 5)
-            .then(|| s.split_whitespace().collect::<Vec<_>>().join(" "))
+/// The fewest words a strong and a weak example answer may have (the prompts ask for 150 to 220
+/// and 40 to 70): an example much shorter says nothing about the rubric.
+pub(super) const MIN_WORDS: [usize; 2] = [40, 10];
+
+/// The example answer under `key` ("strong" or "weak"), unwrapped from the braces and quotes a
+/// small model sometimes puts around an answer inside the string.
+pub(super) fn example(v: &Value, key: &str) -> Result<String, String> {
+    let min = if key == "strong" {
+        MIN_WORDS[0]
+    } else {
+        MIN_WORDS[1]
     };
-    match (answer("strong"), answer("weak")) {
-        (Some(strong), Some(weak)) => Ok([strong, weak]),
-        (None, _) => Err("has no strong example answer".into()),
-        (_, None) => Err("has no weak example answer".into()),
+    let s = string(v.get(key));
+    let words: Vec<&str> = s
+        .trim_matches(|c: char| c.is_whitespace() || "{}[]\"'`".contains(c))
+        .split_whitespace()
+        .collect();
+    if words.is_empty() {
+        Err(format!("has no {key} example answer"))
+    } else if words.len() < min {
+        Err(format!(
+            "has a {key} example answer of {} words, too short to show the rubric; write at \
+             least {min}",
+            words.len()
+        ))
+    } else if words.iter().any(|w| w.contains(['{', '}'])) {
+        Err(format!(
+            "has a {key} example answer that is not plain spoken sentences"
+        ))
+    } else {
+        Ok(words.join(" "))
     }
 }
 
@@ -346,8 +366,14 @@ pub(super) fn assemble(parts: &Parts, id: &str, text: &str) -> Question {
 }
 
 /// Writes `question` as a file under `header` (comment lines), reads it back with the bank's checks
-/// (`file` names it in errors), and scores its examples: the strong one must score above the weak.
-pub(super) fn verify(question: &Question, header: &str, file: &str) -> Result<Checked, Fault> {
+/// (`file` names it in errors), and scores its examples: the strong one must score at least
+/// `margin` points above the weak one.
+pub(super) fn verify(
+    question: &Question,
+    header: &str,
+    file: &str,
+    margin: u8,
+) -> Result<Checked, Fault> {
     let body = toml::to_string_pretty(question).expect("a question serialises as TOML");
     let toml = format!("{header}\n{body}");
     let read = Question::from_toml(&toml, file).map_err(|e| Fault {
@@ -364,7 +390,7 @@ pub(super) fn verify(question: &Question, header: &str, file: &str) -> Result<Ch
     };
     let (strong, weak) = (report(Grade::Strong), report(Grade::Weak));
     let scores = (strong.score.overall, weak.score.overall);
-    if scores.0 <= scores.1 {
+    if scores.0 < scores.1.saturating_add(margin) {
         let missed = strong
             .score
             .dimensions
@@ -375,6 +401,7 @@ pub(super) fn verify(question: &Question, header: &str, file: &str) -> Result<Ch
         return Err(Fault {
             part: Part::Examples,
             problem: DraftProblem::ExampleOrder {
+                margin,
                 strong: scores.0,
                 weak: scores.1,
                 missed,

@@ -2,11 +2,12 @@
 //!
 //! Small local models cannot write a whole valid rubric in one reply, so the draft is asked for
 //! in small JSON pieces ([`steps`]): the kind and the dimensions first, then each dimension's
-//! evidence on its own, then the mistakes, ordering rules and follow-ups, then a strong and a weak
-//! example answer. Each piece is read leniently and turned into the bank's own types ([`build`]),
+//! evidence on its own, then the mistakes, ordering rules and follow-ups, then a strong example
+//! answer and a weak one (asked without the rubric, whose phrases a small model would copy into
+//! it). Each piece is read leniently and turned into the bank's own types ([`build`]),
 //! so the file is written by the bank's serializer and is valid TOML by construction. The file is
 //! then checked with the bank's checks and its examples scored with the bank's scorer: the strong
-//! one must score above the weak one. The piece at fault goes back to the model once, with the
+//! one must score above the weak one (the first draft by [`FIRST_MARGIN`] points). The piece at fault goes back to the model once, with the
 //! checker's sentence; a draft that still fails is an error, never a file.
 
 mod build;
@@ -24,6 +25,9 @@ use steps::Asker;
 /// requirements, little enough for a small model's context and a CPU's reading speed.
 pub const POSTING_CHARS: usize = 2000;
 
+/// How many points the first draft's strong example must score above its weak one.
+const FIRST_MARGIN: u8 = 15;
+
 /// What to draft.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
@@ -31,7 +35,7 @@ pub struct Request<'a> {
     pub id: &'a str,
     /// The question as an interviewer asks it.
     pub text: &'a str,
-    /// The kind the user named; `None`: the model says.
+    /// The kind the user named; `None`: the wording's, if it makes one plain, else the model's.
     pub kind: Option<Kind>,
     /// A job posting to draft for, as text.
     pub posting: Option<&'a str>,
@@ -61,16 +65,23 @@ pub async fn draft(
     request: &Request<'_>,
     on_step: &mut dyn FnMut(&str),
 ) -> Result<Draft, InterviewError> {
+    // A small model often calls "How would you design..." a story; the wording is surer.
+    let request = &Request {
+        kind: request.kind.or_else(|| Kind::evident(request.text)),
+        ..*request
+    };
     let posting = request.posting.map(trim_posting);
     let system = steps::system(request.text, request.kind, posting.as_deref());
     let mut asker = Asker::new(client, system);
     let mut parts = first_draft(&mut asker, request, on_step).await?;
     let header = header(&client.endpoint().model);
-    let check = |parts: &Parts| {
+    let check = |parts: &Parts, margin: u8| {
         let question = build::assemble(parts, request.id, request.text);
-        build::verify(&question, &header, request.file)
+        build::verify(&question, &header, request.file, margin)
     };
-    let fault = match check(&parts) {
+    // The first draft is held to a clear margin between its examples, so that a weak example
+    // that says what the strong one says goes back; the repaired one need only score above.
+    let fault = match check(&parts, FIRST_MARGIN) {
         Ok(c) => return Ok(finished(c, None)),
         Err(fault) => fault,
     };
@@ -79,7 +90,7 @@ pub async fn draft(
         "the draft fails a check ({why}); asking once more"
     ));
     redo(&mut asker, &mut parts, fault.part, &why, on_step).await?;
-    check(&parts)
+    check(&parts, 1)
         .map(|c| finished(c, Some(why)))
         .map_err(|fault| InterviewError::Draft {
             url: client.endpoint().base_url.clone(),
@@ -181,28 +192,39 @@ async fn ask_rules(
         .await
 }
 
-/// The strong and the weak example answers.
+/// The strong and the weak example answers, each in a request of its own.
 async fn ask_examples(
     asker: &mut Asker<'_>,
     parts: &Parts,
     failed: Option<&str>,
     on_step: &mut dyn FnMut(&str),
 ) -> Result<[String; 2], InterviewError> {
-    on_step("a strong and a weak example answer");
+    on_step("a strong example answer");
+    let (prompt, schema) = steps::strong(&parts.dimensions);
+    let strong = asker
+        .ask(
+            "the strong example answer",
+            with_failure(prompt, failed),
+            &schema,
+            |v| build::example(v, "strong"),
+        )
+        .await?;
+    on_step("a weak example answer");
     let mistake = parts
         .rules
         .anti_patterns
         .first()
         .map(|a| a.phrases[0].as_str());
-    let (prompt, schema) = steps::examples(&parts.dimensions, mistake);
-    asker
+    let (prompt, schema) = steps::weak(mistake);
+    let weak = asker
         .ask(
-            "the example answers",
+            "the weak example answer",
             with_failure(prompt, failed),
             &schema,
-            build::examples,
+            |v| build::example(v, "weak"),
         )
-        .await
+        .await?;
+    Ok([strong, weak])
 }
 
 /// `prompt`, followed by why the earlier answer to it failed, when it did.

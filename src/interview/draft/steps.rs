@@ -18,7 +18,7 @@ use super::json;
 use crate::questions::{Dimension, Kind};
 
 /// The drafting prompts, by name.
-const PROMPTS: [(&str, &str); 5] = [
+const PROMPTS: [(&str, &str); 6] = [
     (
         "system",
         include_str!("../../../prompts/drafting/system.md"),
@@ -33,6 +33,7 @@ const PROMPTS: [(&str, &str); 5] = [
         "examples",
         include_str!("../../../prompts/drafting/examples.md"),
     ),
+    ("weak", include_str!("../../../prompts/drafting/weak.md")),
 ];
 
 /// What a kind of question asks for, in the system prompt's words.
@@ -146,8 +147,9 @@ pub(super) fn rules(dimensions: &[Dimension]) -> (String, Value) {
     (prompt, schema)
 }
 
-/// The request and schema for the two example answers.
-pub(super) fn examples(dimensions: &[Dimension], mistake: Option<&str>) -> (String, Value) {
+/// The strong example answer's prompt and schema: it is to use the first phrase of every
+/// evidence item.
+pub(super) fn strong(dimensions: &[Dimension]) -> (String, Value) {
     let rubric: Vec<String> = dimensions
         .iter()
         .map(|d| {
@@ -159,13 +161,20 @@ pub(super) fn examples(dimensions: &[Dimension], mistake: Option<&str>) -> (Stri
             format!("- {}: {}", d.name, phrases.join(", "))
         })
         .collect();
-    let prompt = render(
-        "examples",
-        json!({"rubric": rubric.join("\n"), "mistake": mistake.unwrap_or("")}),
-    );
+    let prompt = render("examples", json!({"rubric": rubric.join("\n")}));
     let schema = object(json!({
-        "strong": {"type": "string", "maxLength": 1600},
-        "weak": {"type": "string", "maxLength": 600}
+        "strong": {"type": "string", "minLength": 400, "maxLength": 1600}
+    }));
+    (prompt, schema)
+}
+
+/// The weak example answer's prompt and schema. The rubric is not shown: a small model shown the
+/// phrases uses them, and the weak example then scores like the strong one. `mistake` is a phrase
+/// of the draft's first mistake, for the weak example to say.
+pub(super) fn weak(mistake: Option<&str>) -> (String, Value) {
+    let prompt = render("weak", json!({"mistake": mistake.unwrap_or("")}));
+    let schema = object(json!({
+        "weak": {"type": "string", "minLength": 120, "maxLength": 600}
     }));
     (prompt, schema)
 }

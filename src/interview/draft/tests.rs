@@ -1,6 +1,7 @@
 //! Drafting against a [`Loopback`] server scripted with a small model's replies: a good draft, a
 //! reply that is not JSON, examples in the wrong order fixed on the second try, and a model that
-//! never gets them right.
+//! never gets them right; a weak example nearly as good as the strong one, and examples too short
+//! or wrapped in braces, go back once too.
 
 use std::time::Duration;
 
@@ -24,9 +25,10 @@ fn reply_text(text: &str) -> Answer {
 }
 
 fn plan() -> Answer {
-    // In a fence with a trailing comma, as small models write it.
+    // In a fence with a trailing comma, and calling a design question a story, as small models
+    // do; the question's wording says which kind it is.
     reply_text(
-        "```json\n{\"kind\": \"design\", \"tags\": [\"Performance\", \"caching\"], \"dimensions\": [\
+        "```json\n{\"kind\": \"story\", \"tags\": [\"Performance\", \"caching\"], \"dimensions\": [\
          {\"name\": \"Requirements\", \"means\": \"Pins down reads, writes and freshness.\"},\
          {\"name\": \"Cache design\", \"means\": \"Where the cache sits and what it keeps.\"},\
          {\"name\": \"Invalidation\", \"means\": \"How stale data is avoided.\"},]}\n```",
@@ -75,15 +77,31 @@ const STRONG: &str = "First the requirements: it is read heavy, thousands of rea
     recently used eviction, sized in memory for a high hit rate. Each key has a time to live, and \
     I invalidate on write by deleting the key.";
 const WEAK: &str = "I would cache everything and it would be fast for the users.";
+/// A weak answer long enough to pass for a strong example.
+const VAGUE: &str = "I would think about it carefully and talk with the team about what we \
+    need, then build something simple that works well for everyone, and I would keep improving \
+    it over time as we learn more about the users and what they want from the system in the end.";
 
-fn examples(strong: &str, weak: &str) -> Answer {
-    reply(json!({"strong": strong, "weak": weak}))
+/// The replies to the strong and the weak example's requests.
+fn examples(strong: &str, weak: &str) -> [Answer; 2] {
+    [
+        reply(json!({"strong": strong})),
+        reply(json!({"weak": weak})),
+    ]
+}
+
+/// The good script without its two example replies.
+fn without_examples() -> Vec<Answer> {
+    let mut script = good_script();
+    script.truncate(script.len() - 2);
+    script
 }
 
 fn good_script() -> Vec<Answer> {
     let mut script = vec![plan()];
     script.extend(dimensions());
-    script.extend([rules(), examples(STRONG, WEAK)]);
+    script.push(rules());
+    script.extend(examples(STRONG, WEAK));
     script
 }
 
@@ -111,10 +129,10 @@ async fn a_good_draft_is_assembled_checked_and_scored() {
     let d = r.unwrap();
     assert_eq!(
         server.bodies().len(),
-        6,
-        "a plan, 3 dimensions, rules, examples"
+        7,
+        "a plan, 3 dimensions, rules, a strong and a weak example"
     );
-    assert_eq!(steps.len(), 6, "{steps:?}");
+    assert_eq!(steps.len(), 7, "{steps:?}");
     assert!(d.strong > d.weak && d.repaired.is_none(), "{d:?}");
     let q = Question::from_toml(&d.toml, "t.toml").unwrap();
     assert_eq!(q.kind, Kind::Design);
@@ -156,7 +174,7 @@ async fn a_reply_that_is_not_json_goes_back_once_with_why() {
     let d = run(&server).await.0.unwrap();
     assert!(d.strong > d.weak);
     let bodies = server.bodies();
-    assert_eq!(bodies.len(), 7);
+    assert_eq!(bodies.len(), 8);
     let repair = bodies[1]["messages"][3]["content"].as_str().unwrap();
     assert!(
         repair.contains("its reply for the dimensions has no JSON object"),
@@ -166,9 +184,9 @@ async fn a_reply_that_is_not_json_goes_back_once_with_why() {
 
 #[tokio::test]
 async fn examples_in_the_wrong_order_go_back_once_with_the_scores() {
-    let mut script = good_script();
-    script.pop();
-    script.extend([examples(WEAK, STRONG), examples(STRONG, WEAK)]);
+    let mut script = without_examples();
+    script.extend(examples(VAGUE, STRONG));
+    script.extend(examples(STRONG, WEAK));
     let server = Loopback::start(script).await;
     let (r, steps) = run(&server).await;
     let d = r.unwrap();
@@ -187,11 +205,58 @@ async fn examples_in_the_wrong_order_go_back_once_with_the_scores() {
     assert!(prompt.contains("failed a check"), "{prompt}");
 }
 
+/// STRONG without its last point (how the cache is invalidated on a write).
+const NEARLY: &str = "First the requirements: it is read heavy, thousands of reads per second, \
+    and data may be stale for a minute. I put a cache aside in front of the database, with least \
+    recently used eviction, sized in memory for a high hit rate. Each key has a time to live.";
+
+#[tokio::test]
+async fn a_weak_example_nearly_as_good_as_the_strong_goes_back_once() {
+    let mut script = without_examples();
+    script.extend(examples(STRONG, NEARLY));
+    script.extend(examples(STRONG, NEARLY));
+    let server = Loopback::start(script).await;
+    let d = run(&server).await.0.unwrap();
+    let why = d.repaired.as_deref().unwrap();
+    assert!(why.contains("not 15 points above its weak one"), "{why}");
+    assert!(d.strong > d.weak && d.strong < d.weak + 15, "{d:?}");
+    assert_eq!(server.bodies().len(), 9, "both examples asked for again");
+    let weak = &server.bodies()[6];
+    let prompt = weak["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("weak example") && !prompt.contains("time to live"),
+        "the weak example is asked for without the rubric: {prompt}"
+    );
+}
+
+#[tokio::test]
+async fn examples_too_short_or_wrapped_in_braces_go_back_once() {
+    let mut script = without_examples();
+    let [short, _] = examples("{\"I would cache it and be done.\"}", WEAK);
+    script.push(short);
+    script.extend(examples(&format!("{{\"{STRONG}\"}}"), WEAK));
+    let server = Loopback::start(script).await;
+    let d = run(&server).await.0.unwrap();
+    let q = Question::from_toml(&d.toml, "t.toml").unwrap();
+    assert!(q.examples[0].text.starts_with("First the requirements"));
+    assert!(q.examples[0].text.ends_with("deleting the key."));
+    let repair = server.bodies()[6]["messages"][3]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        repair.contains("strong example answer of 7 words, too short"),
+        "{repair}"
+    );
+    let schema = &server.bodies()[5]["response_format"]["json_schema"]["schema"];
+    assert_eq!(schema["properties"]["strong"]["minLength"], 400);
+}
+
 #[tokio::test]
 async fn a_model_that_never_gets_it_right_is_an_error_not_a_file() {
-    let mut script = good_script();
-    script.pop();
-    script.push(examples(WEAK, STRONG));
+    let mut script = without_examples();
+    script.extend(examples(VAGUE, STRONG));
+    script.extend(examples(VAGUE, STRONG));
     let server = Loopback::start(script).await;
     let err = run(&server).await.0.unwrap_err();
     assert!(matches!(err, InterviewError::Draft { .. }), "{err:?}");
