@@ -158,8 +158,23 @@ impl LlmClient {
         format: Option<&serde_json::Value>,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Reply, InterviewError> {
+        self.chat_capped(messages, format, self.endpoint.max_tokens, on_event)
+            .await
+    }
+
+    /// Like [`LlmClient::chat`], with at most `cap` tokens (and never more than the configured
+    /// `max_tokens`): for a reply that should be short, so that a small model that loops is
+    /// stopped early; past the cap it is [`InterviewError::TooLong`], the text having arrived.
+    pub async fn chat_capped(
+        &self,
+        messages: &[Message],
+        format: Option<&serde_json::Value>,
+        cap: u32,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Reply, InterviewError> {
         let whole = self.endpoint.timeout;
-        match tokio::time::timeout(whole, self.chat_inner(messages, format, on_event)).await {
+        let cap = cap.min(self.endpoint.max_tokens);
+        match tokio::time::timeout(whole, self.chat_inner(messages, format, cap, on_event)).await {
             Ok(r) => r,
             Err(_) => Err(self.timeout(Wait::WholeReply(whole))),
         }
@@ -214,13 +229,14 @@ impl LlmClient {
         &self,
         messages: &[Message],
         format: Option<&serde_json::Value>,
+        max_tokens: u32,
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Reply, InterviewError> {
         let request = ChatRequest {
             model: &self.endpoint.model,
             messages,
             stream: true,
-            max_tokens: self.endpoint.max_tokens,
+            max_tokens,
             temperature: self.endpoint.temperature,
             response_format: format,
             cache_prompt: self.endpoint.cache_prompt,
@@ -293,7 +309,7 @@ impl LlmClient {
             }),
             Some("length") => Err(InterviewError::TooLong {
                 url: self.url(),
-                max: self.endpoint.max_tokens,
+                max: max_tokens,
             }),
             Some(reason) => Ok(Reply {
                 finish_reason: reason.to_string(),

@@ -22,6 +22,38 @@ use crate::questions::Question;
 use crate::score::ScoreReport;
 use crate::units::clock;
 
+/// The most tokens of an end-of-session summary (asked for in at most 200 words).
+const SUMMARY_TOKENS: u32 = 450;
+
+/// `text` without its last sentence when that is unfinished, and without sentences said before
+/// (a small model that loops repeats them); `None` when no whole sentence is left.
+fn whole_sentences_once(text: &str) -> Option<String> {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut rest = text.trim_start();
+    // A sentence ends at a full stop, ! or ? before a space or the end ("3.5 s" goes on).
+    let end_of = |t: &str| {
+        let b = t.as_bytes();
+        (0..b.len()).find(|&i| {
+            matches!(b[i], b'.' | b'!' | b'?') && b.get(i + 1).is_none_or(u8::is_ascii_whitespace)
+        })
+    };
+    while let Some(end) = end_of(rest) {
+        let sentence = rest[..=end].trim();
+        rest = rest[end + 1..].trim_start();
+        let key: String = sentence
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if !key.is_empty() && !seen.contains(&key) {
+            seen.push(key);
+            kept.push(sentence);
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join(" "))
+}
+
 /// What one round gives the interviewer.
 pub struct Turn<'a> {
     /// The question the candidate answered (the bank's, or a follow-up).
@@ -250,15 +282,31 @@ impl Interviewer {
         ];
         let client = self.client.as_ref().expect("online");
         let mut text = String::new();
-        let reply = self
-            .runtime
-            .block_on(client.chat(&messages, None, &mut |e: Event<'_>| {
+        let reply = self.runtime.block_on(client.chat_capped(
+            &messages,
+            None,
+            SUMMARY_TOKENS,
+            &mut |e: Event<'_>| {
                 if let Event::Text(piece) = e {
                     text += piece;
                     on_text(&text);
                 }
-            }))?;
-        Ok(reply.text.trim().to_string())
+            },
+        ));
+        match reply {
+            Ok(reply) => Ok(reply.text.trim().to_string()),
+            // A small model that goes on past the summary asked for is stopped at the cap; what
+            // it said before is kept, in whole sentences, each once.
+            Err(e @ InterviewError::TooLong { .. }) => {
+                let kept = whole_sentences_once(&text).ok_or(e)?;
+                tracing::info!(
+                    "the summary ran past {SUMMARY_TOKENS} tokens; its whole sentences are kept"
+                );
+                on_text(&kept);
+                Ok(kept)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn go_offline(&mut self, e: InterviewError) {
@@ -522,6 +570,17 @@ mod tests {
     fn report(q: &Question, text: &str) -> ScoreReport {
         let heard = Heard::text("answer.txt", text);
         assess(&Scorer::new(q), heard)
+    }
+
+    #[test]
+    fn a_looping_summary_keeps_each_whole_sentence_once() {
+        let text = "You were clear. You missed numbers!\n\nYou were clear. Practise this: say \
+            the baseline in 3.5 s. You missed numbers! And then the";
+        assert_eq!(
+            whole_sentences_once(text).as_deref(),
+            Some("You were clear. You missed numbers! Practise this: say the baseline in 3.5 s.")
+        );
+        assert_eq!(whole_sentences_once("and then the candidate"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use crate::interview_session::{config, critique_json, read_json, session};
 use crate::interviewer::KEY;
-use crate::llm_server::{Reply, Server};
+use crate::llm_server::{Reply, Server, chunks};
 use crate::practice::{ANSWER, spoken};
 use crate::util::{assert_ok, rehearse_with};
 
@@ -113,6 +113,42 @@ fn a_multi_round_session_saves_every_round_and_carries_hidden_notes() {
         !stdout.contains("Probe whether they know feature flags."),
         "hidden notes were shown"
     );
+}
+
+#[test]
+#[cfg_attr(
+    any(missing = "espeak-ng", missing = "sox"),
+    ignore = "espeak-ng or sox is not installed (scripts/bootstrap installs them)"
+)]
+fn a_summary_that_runs_on_is_capped_and_keeps_each_whole_sentence_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let looping = format!(
+        "{}And then the",
+        "You triage well. Practise naming metrics. ".repeat(4)
+    );
+    let server = Server::start(
+        vec![
+            Reply::text(&critique_json("What if you could not roll back?", ""), 40),
+            Reply::text(&critique_json("Who do you tell, and when?", ""), 40),
+            Reply::Stream {
+                events: chunks(&looping, 8, Some("length")),
+                every_byte: false,
+                gap: std::time::Duration::ZERO,
+                done: true,
+                cut_at: None,
+            },
+        ],
+        &[],
+    );
+    let (ok, stdout, stderr, folder) = session(dir.path(), &server.url(), "", &["--rounds", "2"]);
+    assert!(ok, "a long summary is no failure: {stderr}");
+    let s = read_json(&folder.join("session.json"));
+    assert_eq!(s["summary"], "You triage well. Practise naming metrics.");
+    assert!(s["interviewer"]["failure"].is_null(), "{s}");
+    assert!(stdout.contains("Practise naming metrics."), "{stdout}");
+    let chats = server.chats();
+    assert_eq!(chats.len(), 3);
+    assert_eq!(chats[2].json()["max_tokens"], 450, "the summary is capped");
 }
 
 /// One round against a real server: `REHEARSE_LLM_URL` (and `REHEARSE_LLM_MODEL`, and the key in

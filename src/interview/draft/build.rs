@@ -26,6 +26,10 @@ const MAX_MISTAKES: usize = 3;
 const MAX_ORDER: usize = 2;
 const MAX_FOLLOW_UPS: usize = 5;
 const MAX_TAGS: usize = 4;
+/// The longest phrase and the longest sentence (a dimension's `means`, advice) the schemas allow.
+/// A string that long was most likely cut off by a server holding the model to the schema.
+pub(super) const PHRASE_CHARS: usize = 40;
+pub(super) const TEXT_CHARS: usize = 180;
 
 /// The first piece: the kind, the tags and the dimensions by name.
 #[derive(Debug, Clone)]
@@ -102,7 +106,7 @@ pub(super) fn plan(v: &Value, kind: Option<Kind>, text: &str) -> Result<Plan, St
             Value::String(s) => s.trim().to_string(),
             _ => string(d.get("name")),
         };
-        let means = string(d.get("means"));
+        let means = uncut(&string(d.get("means")), TEXT_CHARS);
         let Some(base) = slug(&name) else { continue };
         if dimensions
             .iter()
@@ -174,7 +178,7 @@ pub(super) fn dimension(v: &Value, planned: &Planned) -> Result<Dimension, Strin
             planned.name
         ));
     }
-    let advice = Some(string(v.get("advice")))
+    let advice = Some(uncut(&string(v.get("advice")), TEXT_CHARS))
         .filter(|a| !a.is_empty())
         .unwrap_or_else(|| {
             format!(
@@ -218,7 +222,7 @@ pub(super) fn rules(v: &Value, dimensions: &[Dimension]) -> Rules {
         if phrases.is_empty() || anti_patterns.len() == MAX_MISTAKES {
             continue;
         }
-        let advice = Some(string(m.get("advice")))
+        let advice = Some(uncut(&string(m.get("advice")), TEXT_CHARS))
             .filter(|a| !a.is_empty())
             .unwrap_or_else(|| "Leave this out of your answer.".into());
         anti_patterns.push(AntiPattern {
@@ -268,7 +272,7 @@ fn order(
         if first == then || seen || rules.len() == MAX_ORDER {
             continue;
         }
-        let advice = Some(string(r.get("advice")))
+        let advice = Some(uncut(&string(r.get("advice")), TEXT_CHARS))
             .filter(|a| !a.is_empty())
             .unwrap_or_else(|| format!("Cover {} before {}.", name(&first), name(&then)));
         rules.push(OrderRule {
@@ -448,6 +452,10 @@ fn levels(n: usize) -> [u32; 4] {
 /// A phrase as the matcher can use it: lower case, letters, digits, apostrophes and hyphens, 1 to
 /// [`MAX_PHRASE_TOKENS`] words once normalised.
 fn phrase(raw: &str) -> Option<String> {
+    // One the schema's limit cut off ends in half a word ("a stronger sense of camar").
+    if raw.chars().count() >= PHRASE_CHARS {
+        return None;
+    }
     let cleaned: String = raw
         .to_lowercase()
         .chars()
@@ -459,11 +467,29 @@ fn phrase(raw: &str) -> Option<String> {
             }
         })
         .collect();
+    // A small model's phrase that drifts into another script midway is noise, not speech.
+    let latin = |c: char| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c);
+    let letters = cleaned.chars().filter(|c| c.is_alphabetic());
+    if letters.clone().any(latin) && letters.clone().any(|c| !latin(c)) {
+        return None;
+    }
     let words: Vec<&str> = cleaned.split_whitespace().collect();
     let n = crate::text::tokenize(words.iter().copied()).len();
     (1..=MAX_PHRASE_TOKENS)
         .contains(&n)
         .then(|| words.join(" "))
+}
+
+/// `text`, without the half sentence at its end when it is as long as the schema allowed
+/// (`cap`) and so was likely cut off; as it is when it has no whole sentence to keep.
+fn uncut(text: &str, cap: usize) -> String {
+    if text.chars().count() + 1 < cap {
+        return text.to_string();
+    }
+    match text.rfind(['.', '!', '?']) {
+        Some(end) if end > 0 => text[..=end].to_string(),
+        _ => text.to_string(),
+    }
 }
 
 /// `base`, or `base-2`, `base-3`... whichever none of `taken` is.
@@ -520,4 +546,29 @@ fn number(v: Option<&Value>) -> Option<f64> {
         _ => None,
     }
     .filter(|n: &f64| n.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_cut_off_or_drifting_into_another_script_are_left_out() {
+        assert_eq!(phrase("Roll back!").as_deref(), Some("roll back"));
+        assert_eq!(phrase("they developed a stronger sense of camar"), None);
+        assert_eq!(phrase("handle more complex 棘手"), None);
+        assert_eq!(phrase("откатить релиз").as_deref(), Some("откатить релиз"));
+        assert_eq!(phrase("café décor").as_deref(), Some("café décor"));
+    }
+
+    #[test]
+    fn a_sentence_cut_off_at_the_limit_keeps_its_whole_sentences() {
+        let short = "Say who was affected.";
+        assert_eq!(uncut(short, TEXT_CHARS), short);
+        let cut = format!("Say who was affected. {}", "and then ".repeat(20));
+        let cut: String = cut.chars().take(TEXT_CHARS).collect();
+        assert_eq!(uncut(&cut, TEXT_CHARS), "Say who was affected.");
+        let no_end = "word ".repeat(40);
+        assert_eq!(uncut(&no_end, TEXT_CHARS), no_end);
+    }
 }

@@ -13,7 +13,7 @@ use super::super::client::{LlmClient, Message};
 use super::super::critique::without_lengths;
 use super::super::endpoint::Structured;
 use super::super::error::{DraftProblem, InterviewError};
-use super::build::Planned;
+use super::build::{PHRASE_CHARS, Planned, TEXT_CHARS};
 use super::json;
 use crate::questions::{Dimension, Kind};
 
@@ -88,7 +88,7 @@ pub(super) fn plan(kind: Option<Kind>) -> (String, Value) {
             "type": "array", "minItems": 3, "maxItems": 6,
             "items": object(json!({
                 "name": {"type": "string", "maxLength": 48},
-                "means": {"type": "string", "maxLength": 180}
+                "means": {"type": "string", "maxLength": TEXT_CHARS}
             }))
         }
     }));
@@ -106,7 +106,7 @@ pub(super) fn dimension(dimensions: &[Planned], i: usize) -> (String, Value) {
         "dimension",
         json!({"dimensions": names.join(", "), "name": d.name, "means": d.means}),
     );
-    let phrase = json!({"type": "string", "maxLength": 40});
+    let phrase = json!({"type": "string", "maxLength": PHRASE_CHARS});
     let schema = object(json!({
         "evidence": {
             "type": "array", "minItems": 2, "maxItems": 5,
@@ -116,7 +116,7 @@ pub(super) fn dimension(dimensions: &[Planned], i: usize) -> (String, Value) {
                 "misheard": {"type": "array", "items": phrase, "maxItems": 2}
             }))
         },
-        "advice": {"type": "string", "maxLength": 180},
+        "advice": {"type": "string", "maxLength": TEXT_CHARS},
         "weight": {"enum": [1, 2, 3]}
     }));
     (prompt, schema)
@@ -136,11 +136,11 @@ pub(super) fn rules(dimensions: &[Dimension]) -> (String, Value) {
         "mistakes": {"type": "array", "minItems": 1, "maxItems": 3, "items": object(json!({
             "name": text(40),
             "hurts": id,
-            "phrases": {"type": "array", "items": text(40), "minItems": 1, "maxItems": 4},
-            "advice": text(180)
+            "phrases": {"type": "array", "items": text(PHRASE_CHARS), "minItems": 1, "maxItems": 4},
+            "advice": text(TEXT_CHARS)
         }))},
         "order": {"type": "array", "maxItems": 2, "items": object(json!({
-            "first": id, "then": id, "advice": text(180)
+            "first": id, "then": id, "advice": text(TEXT_CHARS)
         }))},
         "follow_ups": {"type": "array", "items": text(160), "minItems": 1, "maxItems": 4}
     }));
