@@ -3,15 +3,15 @@
 //! rest (`tests/devset/calibration/*.jsonl`, one file per question; the format is
 //! `tests/devset/FORMAT.md`'s, with only the overall label). The goal is an AUC of at least 0.95
 //! per question, and the README reports each question's; this test fails any question under
-//! [`AUC_FLOOR`], so a rubric change that breaks the ranking cannot land unnoticed. The sets are
+//! [`AUC_FLOOR`], the goal, so a rubric change that breaks the ranking cannot land unnoticed. The sets are
 //! never used for tuning: the rubrics' authors tuned on answers of their own (`tests/devset/`).
 
 use serde::Deserialize;
 
 use super::*;
 
-/// No calibrated question may rank strong answers worse than this.
-const AUC_FLOOR: f64 = 0.85;
+/// No calibrated question may rank strong answers worse than this (issue 16's goal).
+const AUC_FLOOR: f64 = 0.95;
 
 #[derive(Deserialize)]
 struct Labelled {
