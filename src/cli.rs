@@ -230,6 +230,11 @@ pub struct PracticeArgs {
     /// per round; --rounds of them (default: the config's rounds when above 1, else 3).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["next", "versions"])]
     pub job: Option<PathBuf>,
+    /// With --job: the interviewer's model also names a question the posting calls for that the
+    /// bank lacks, drafts it (as `rehearse questions new` does; about a minute on a small local
+    /// model) and saves it in your question folder; it is the session's last round.
+    #[arg(long, requires = "job")]
+    pub draft: bool,
     /// Draw the question that most needs practice from your saved sessions: one never answered
     /// first (in bank order), else the one whose latest score is lowest (the one answered longest
     /// ago among equals).

@@ -94,6 +94,11 @@ pub enum Error {
         /// What is wrong with it.
         problem: InputProblem,
     },
+    /// `practice --job --draft` without an interviewer to draft with.
+    #[error(
+        "--draft drafts a question with the interviewer's model, and there is none (no [interviewer] in the config, or --offline); configure one or leave out --draft"
+    )]
+    DraftNeedsInterviewer,
     /// A job posting given with `practice --job` that cannot be used.
     #[error(transparent)]
     Job(#[from] crate::job::JobError),

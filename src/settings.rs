@@ -72,6 +72,8 @@ pub struct PracticeSettings {
     pub job: Option<PathBuf>,
     /// With `job`: how many questions to pick, one per round.
     pub job_rounds: u32,
+    /// With `job`: `--draft`, a question the bank lacks drafted for the posting.
+    pub job_draft: bool,
     /// The answer's clock: target, hard cap and silence end.
     pub clock: Clock,
     /// The 90-second then 2-minute drill.
@@ -323,6 +325,7 @@ fn practice_settings(
             None if rounds > 1 => rounds,
             None => DEFAULT_JOB_ROUNDS,
         },
+        job_draft: args.is_some_and(|a| a.draft),
         clock: clock(config, args)?,
         versions: args.is_some_and(|a| a.versions),
         inputs: args.map(|a| a.input.clone()).unwrap_or_default(),

@@ -32,6 +32,10 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
     for input in &p.inputs {
         check_input(input)?;
     }
+    // The model is loaded before anyone speaks, so a missing one costs no answer (nor the
+    // interviewer's picking and drafting for a posting). The engine thread keeps it for the whole
+    // session and loads it again from the same description if a decode ever crashes.
+    let recogniser = super::engine::recogniser(settings)?;
     let job = match &p.job {
         Some(path) => Some(for_posting(&bank, path, settings, quiet)?),
         None => None,
@@ -45,10 +49,6 @@ pub fn run(settings: &Settings, quiet: bool) -> Result<String, Error> {
         ),
         None => choose(&bank, &catalog, settings)?,
     };
-    // The model is loaded before anyone speaks, so a missing one costs no answer. The engine
-    // thread keeps it for the whole session and loads it again from the same description if a
-    // decode ever crashes.
-    let recogniser = super::engine::recogniser(settings)?;
     let model = recogniser.used;
     let engine = EngineThread::start(recogniser.factory)?;
     let past = crate::store::history::history(&catalog.entries, question);
@@ -125,9 +125,13 @@ fn for_posting(
             posting.name()
         );
     }
+    if p.job_draft && endpoint.is_none() {
+        return Err(Error::DraftNeedsInterviewer);
+    }
     let all: Vec<&Question> = bank.all().iter().collect();
-    let picks = crate::job::pick(&all, &posting, p.job_rounds as usize, endpoint);
-    let questions = picks
+    let want = p.job_rounds as usize;
+    let mut picks = crate::job::pick(&all, &posting, want, endpoint, p.job_draft);
+    let mut questions = picks
         .picks
         .iter()
         .map(|pick| {
@@ -136,6 +140,32 @@ fn for_posting(
                 .expect("only the bank's questions are picked")
         })
         .collect::<Vec<_>>();
+    if let (Some(text), Some(endpoint)) = (picks.missing.take(), endpoint) {
+        match super::question_new::for_posting(settings, endpoint, &text, &posting.text, quiet) {
+            Ok((question, because)) => {
+                // The drafted question is the last round, in place of the least likely pick.
+                if questions.len() >= want.max(2) {
+                    questions.pop();
+                    picks.picks.pop();
+                }
+                picks.picks.push(crate::job::Pick {
+                    question: question.id.clone(),
+                    because,
+                });
+                questions.push(question);
+            }
+            Err(why) => {
+                let note = format!(
+                    "The interviewer named a question the bank lacks, \"{text}\", but could not draft it ({why}); `rehearse questions new \"{text}\" --job {}` tries again.",
+                    posting.name()
+                );
+                tracing::warn!("{note}");
+                picks.suggestion = Some(note);
+            }
+        }
+    } else if p.job_draft && picks.picked_by == crate::job::PickedBy::Interviewer {
+        tracing::info!("the interviewer named no question the bank lacks for this posting");
+    }
     for (q, pick) in questions.iter().zip(&picks.picks) {
         tracing::info!("{}: {}", q.id, pick.because);
     }

@@ -70,6 +70,65 @@ pub fn run(settings: &Settings, args: &NewQuestionArgs, quiet: bool) -> Result<(
     }
 }
 
+/// Drafts `text`, a question the posting (`posting`, its text) calls for and the bank lacks, with
+/// the model behind `endpoint`, and saves it in the user's question folder, for `practice --job
+/// --draft`. A question of that id that is already in the bank is used as it is. Progress goes to
+/// stderr unless `quiet`. Returns the question and the report's sentence on why it is asked; the
+/// error is why nothing was drafted, as the end of a sentence.
+pub(super) fn for_posting(
+    settings: &Settings,
+    endpoint: &crate::interview::Endpoint,
+    text: &str,
+    posting: &str,
+    quiet: bool,
+) -> Result<(Question, String), String> {
+    let id = slug(text).ok_or("the question has no words to make an id from")?;
+    let dir = settings.questions_dir.as_deref();
+    let bank = Bank::load(dir).map_err(|e| crate::error_chain(&e))?;
+    if let Some(q) = bank.get(&id) {
+        return Ok((
+            q.clone(),
+            format!("Named for this posting by the interviewer, and already in the bank as `{id}`"),
+        ));
+    }
+    let dir = dir.ok_or("there is no question folder to save it in")?;
+    let path = dir.join(format!("{id}.toml"));
+    let shown = path.display().to_string();
+    let request = Request {
+        id: &id,
+        text,
+        kind: None,
+        posting: Some(posting),
+        file: &shown,
+    };
+    if !quiet {
+        eprintln!("rehearse: drafting a question the bank lacks for this posting: {text}");
+    }
+    let model = endpoint.model.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let started = Instant::now();
+    let mut on_step = |step: &str| {
+        if !quiet {
+            let s = started.elapsed().as_secs();
+            eprintln!("drafting with {model} [{}:{:02}]: {step}", s / 60, s % 60);
+        }
+    };
+    let drafted = LlmClient::new(endpoint.clone())
+        .and_then(|client| runtime.block_on(draft::draft(&client, &request, &mut on_step)))
+        .map_err(|e| crate::error_chain(&e))?;
+    save(&path, &drafted.toml, false).map_err(|e| crate::error_chain(&e))?;
+    Ok((
+        drafted.question,
+        format!(
+            "Drafted for this posting by the interviewer, as the bank has no question like it; saved as {shown} (its strong example scores {}, its weak one {})",
+            drafted.strong, drafted.weak
+        ),
+    ))
+}
+
 /// The id given, or one made from the text, checked.
 fn question_id(given: Option<&str>, text: &str) -> Result<String, NewQuestionError> {
     match given {

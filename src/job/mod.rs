@@ -68,6 +68,10 @@ pub struct Picks {
     pub fallback: Option<String>,
     /// When the bank has nothing for the posting but general questions: what to do about it.
     pub suggestion: Option<String>,
+    /// With `--draft`: the question the posting calls for that the model says the bank lacks,
+    /// still to be drafted (not part of the record: the drafted question becomes a pick).
+    #[serde(skip)]
+    pub missing: Option<String>,
 }
 
 /// Reads the posting at `path`.
@@ -79,25 +83,28 @@ pub fn read(path: &std::path::Path) -> Result<Posting, JobError> {
 }
 
 /// Picks up to `want` of `questions` (the bank, in its order) for `posting`: by the model behind
-/// `endpoint` when there is one, else (or when it fails) offline.
+/// `endpoint` when there is one, else (or when it fails) offline. With `missing`, the model is also
+/// asked for a question the bank lacks ([`Picks::missing`]).
 pub fn pick(
     questions: &[&Question],
     posting: &Posting,
     want: usize,
     endpoint: Option<&Endpoint>,
+    missing: bool,
 ) -> Picks {
     let offline = || offline::pick(questions, &posting.text, want);
     let Some(endpoint) = endpoint else {
         return from_offline(posting, offline(), None);
     };
-    let why = match model::pick(endpoint, questions, posting, want) {
-        Ok(picks) if !picks.is_empty() => {
+    let why = match model::pick(endpoint, questions, posting, want, missing) {
+        Ok(picked) if !picked.picks.is_empty() => {
             return Picks {
                 posting: posting.path.clone(),
                 picked_by: PickedBy::Interviewer,
-                picks,
+                picks: picked.picks,
                 fallback: None,
                 suggestion: None,
+                missing: picked.missing,
             };
         }
         Ok(_) => "found no question in the bank for this posting".to_string(),
@@ -125,6 +132,7 @@ fn from_offline(posting: &Posting, found: offline::Offline, fallback: Option<Str
             .collect(),
         fallback,
         suggestion,
+        missing: None,
     }
 }
 

@@ -131,16 +131,27 @@ struct Running {
 
 /// How long this session's decodes take per second of audio, to tell at the end of the answer
 /// whether the decode running is worth waiting for.
+///
+/// The pace drifts within a session (a stretch decoded again and again grows its text, another
+/// process takes a core): the estimate is the slower of the whole session's pace and that of its
+/// last few decodes, so a decode that has slowed down is not waited for on an old, quicker pace.
 #[derive(Debug, Default)]
 struct Pace {
     decodes: u32,
     audio_ms: u64,
     took_ms: u64,
+    /// Milliseconds of decoding per millisecond of audio of the last [`Pace::RECENT`] decodes of
+    /// at least [`Pace::MEASURED_MS`] of audio, oldest first.
+    recent: std::collections::VecDeque<f64>,
 }
 
 impl Pace {
     /// Decodes that must finish before the pace is trusted.
     const SEEN: u32 = 2;
+    /// How many recent decodes make the recent pace.
+    const RECENT: usize = 4;
+    /// Shorter decodes say little about the pace (their fixed costs dominate).
+    const MEASURED_MS: u64 = 3_000;
     /// A decode with more than this many milliseconds still to run is stopped at the end of the
     /// answer when the end can do without it: stopping it and decoding a tail one mark longer
     /// costs less. (Stopped in whisper.cpp's encoder, a decode still runs to the encoder's end,
@@ -149,9 +160,17 @@ impl Pace {
 
     /// Notes a decode of `job` that took `took`.
     fn finished(&mut self, job: Job, took: Duration) {
+        let audio_ms = samples_to_ms(job.end - job.start);
+        let took_ms = took.as_millis() as u64;
         self.decodes += 1;
-        self.audio_ms += samples_to_ms(job.end - job.start);
-        self.took_ms += took.as_millis() as u64;
+        self.audio_ms += audio_ms;
+        self.took_ms += took_ms;
+        if audio_ms >= Self::MEASURED_MS {
+            if self.recent.len() == Self::RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(took_ms as f64 / audio_ms as f64);
+        }
     }
 
     /// Whether a decode of `job` that has run for `ran` likely has more than
@@ -160,8 +179,12 @@ impl Pace {
         if self.decodes < Self::SEEN || self.audio_ms == 0 {
             return false;
         }
-        let per_ms = self.took_ms as f64 / self.audio_ms as f64;
-        let expected = per_ms * samples_to_ms(job.end - job.start) as f64;
+        let whole = self.took_ms as f64 / self.audio_ms as f64;
+        let recent = match self.recent.len() {
+            0 => 0.0,
+            n => self.recent.iter().sum::<f64>() / n as f64,
+        };
+        let expected = whole.max(recent) * samples_to_ms(job.end - job.start) as f64;
         expected - ran.as_millis() as f64 > Self::WORTH_WAITING_MS
     }
 }

@@ -292,6 +292,88 @@ fn a_posting_that_cannot_be_used_is_named_and_nothing_is_saved() {
     );
 }
 
+/// A critique of an answer to the question drafted by `question_new::script`.
+fn critique_of_the_drafted() -> String {
+    serde_json::json!({
+        "summary": "Off topic.",
+        "dimensions": [
+            {"id": "requirements", "score": 0, "enough_to_judge": true, "evidence": [], "comment": "No requirements."},
+            {"id": "cache-design", "score": null, "enough_to_judge": false, "evidence": [], "comment": "Not covered."}
+        ],
+        "strengths": ["Clear delivery."],
+        "improvements": ["Answer the question that was asked."],
+        "outline_90s": ["Requirements", "Design", "Invalidation"],
+        "follow_up": "What if the cache goes down?",
+        "interviewer_notes": ""
+    })
+    .to_string()
+}
+
+#[test]
+fn with_draft_the_question_the_bank_lacks_is_drafted_saved_and_asked_last() {
+    use crate::question_new::{STRONG, TEXT, WEAK, examples, folder, script};
+    let dir = tempfile::tempdir().unwrap();
+    let picks = format!(
+        r#"{{"picks": [{{"id": "slow-endpoint", "why": "API latency"}}, {{"id": "tight-deadline", "why": "fast-paced"}}], "missing": "{TEXT}"}}"#
+    );
+    let mut replies = vec![Reply::text(&picks, 9)];
+    replies.extend(script(examples(STRONG, WEAK)));
+    replies.extend([
+        Reply::text(&critique_for("slow-endpoint"), 11),
+        Reply::text(&critique_of_the_drafted(), 11),
+        Reply::text("Two short answers; practise staying on the question.", 11),
+    ]);
+    let server = Server::start(replies, &["test-model"]);
+    let sre = posting(dir.path(), "sre.txt", SRE.as_bytes());
+    let out = practice_job(
+        dir.path(),
+        &sre,
+        &config(&server.url(), ""),
+        &["--rounds", "2", "--draft", "--format", "json"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("drafting a question the bank lacks"),
+        "{stderr}"
+    );
+    let session: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = "design-cache-read-heavy-api";
+    assert_eq!(round_questions(&session), ["slow-endpoint", id]);
+    let because = session["rounds"][1]["picked"].as_str().unwrap();
+    assert!(
+        because.starts_with("Drafted for this posting by the interviewer"),
+        "{because}"
+    );
+    let saved = folder(dir.path()).join(format!("{id}.toml"));
+    assert!(saved.is_file(), "the drafted question is saved");
+    let listed = run(dir.path(), &["questions"]);
+    assert!(stdout(&listed).contains(id));
+    let schema = &server.chats()[0].json()["response_format"]["json_schema"]["schema"];
+    assert_eq!(schema["required"], serde_json::json!(["picks", "missing"]));
+    let drafting = server.chats()[1].json();
+    let system = drafting["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("Site Reliability Engineer"),
+        "the posting is the draft's context"
+    );
+}
+
+#[test]
+fn draft_needs_an_interviewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let sre = posting(dir.path(), "sre.txt", SRE.as_bytes());
+    let out = practice_job(dir.path(), &sre, "", &["--offline", "--draft"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--draft drafts a question with the interviewer's model"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!dir.path().join("sessions").exists());
+}
+
 #[test]
 fn job_cannot_be_given_with_a_question_or_next() {
     let dir = tempfile::tempdir().unwrap();

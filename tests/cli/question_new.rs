@@ -12,10 +12,10 @@ use crate::interviewer::KEY;
 use crate::llm_server::{Reply, Server};
 use crate::util::{assert_ok, fails_with, rehearse_with, run};
 
-const TEXT: &str = "How would you design a cache for a read-heavy API?";
+pub const TEXT: &str = "How would you design a cache for a read-heavy API?";
 
 /// The user's question folder of the test's data folder.
-fn folder(data: &Path) -> PathBuf {
+pub fn folder(data: &Path) -> PathBuf {
     data.join("config/rehearse/questions")
 }
 
@@ -61,18 +61,18 @@ fn dimension(items: &[(&str, &[&str])]) -> Reply {
     reply(json!({"evidence": evidence, "advice": "Say it.", "weight": 2}))
 }
 
-const STRONG: &str = "First the requirements: it is read heavy, thousands of reads per second, \
+pub const STRONG: &str = "First the requirements: it is read heavy, thousands of reads per second, \
     and data may be stale for a minute. I put a cache aside in front of the database, with least \
     recently used eviction, sized in memory for a high hit rate. Each key has a time to live, and \
     I invalidate on write by deleting the key.";
-const WEAK: &str = "I would cache everything and it would be fast for the users.";
+pub const WEAK: &str = "I would cache everything and it would be fast for the users.";
 /// A weak answer long enough to pass for a strong example.
 const VAGUE: &str = "I would think about it carefully and talk with the team about what we \
     need, then build something simple that works well for everyone, and I would keep improving \
     it over time as we learn more about the users and what they want from the system in the end.";
 
 /// The replies to the strong and the weak example's requests.
-fn examples(strong: &str, weak: &str) -> Vec<Reply> {
+pub fn examples(strong: &str, weak: &str) -> Vec<Reply> {
     vec![
         reply(json!({"strong": strong})),
         reply(json!({"weak": weak})),
@@ -80,7 +80,7 @@ fn examples(strong: &str, weak: &str) -> Vec<Reply> {
 }
 
 /// A small model's good replies, in the order they are asked for, ending with `last`.
-fn script(last: Vec<Reply>) -> Vec<Reply> {
+pub fn script(last: Vec<Reply>) -> Vec<Reply> {
     let mut s = vec![
         reply(
             json!({"kind": "design", "tags": ["performance"], "dimensions": [

@@ -150,4 +150,14 @@ fn a_decode_is_judged_long_to_go_from_the_sessions_own_pace_once_it_has_one() {
         !pace.long_to_go(job(5), ms(0)),
         "a short decode is worth waiting for"
     );
+    // Decodes that slowed to 70 ms a second: 20 s now take 1.4 s, though the session's average
+    // is still under 60.
+    for _ in 0..4 {
+        pace.finished(job(10), ms(700));
+    }
+    assert!(
+        pace.long_to_go(job(20), ms(1_000)),
+        "400 ms to go at the recent pace"
+    );
+    assert!(!pace.long_to_go(job(20), ms(1_200)));
 }
