@@ -499,4 +499,6 @@ mod lines;
 pub mod template;
 mod validate;
 
+pub(crate) use validate::is_id;
+
 pub use bank::Bank;

@@ -16,7 +16,7 @@ use crate::error::{Error, NewQuestionError, PostingProblem};
 use crate::interview::draft::{self, Draft, Request};
 use crate::interview::{InterviewError, LlmClient};
 use crate::questions::template::{slug, template};
-use crate::questions::{Bank, Kind, Question};
+use crate::questions::{Bank, Kind, Question, is_id};
 use crate::settings::Settings;
 
 /// What is to be saved: a checked draft, or a template (and why, when the model failed).
@@ -104,21 +104,8 @@ pub(super) fn for_posting(
     if !quiet {
         eprintln!("rehearse: drafting a question the bank lacks for this posting: {text}");
     }
-    let model = endpoint.model.clone();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts");
-    let started = Instant::now();
-    let mut on_step = |step: &str| {
-        if !quiet {
-            let s = started.elapsed().as_secs();
-            eprintln!("drafting with {model} [{}:{:02}]: {step}", s / 60, s % 60);
-        }
-    };
-    let drafted = LlmClient::new(endpoint.clone())
-        .and_then(|client| runtime.block_on(draft::draft(&client, &request, &mut on_step)))
-        .map_err(|e| crate::error_chain(&e))?;
+    let drafted =
+        drafted_by(endpoint.clone(), &request, quiet).map_err(|e| crate::error_chain(&e))?;
     save(&path, &drafted.toml, false).map_err(|e| crate::error_chain(&e))?;
     Ok((
         drafted.question,
@@ -136,16 +123,6 @@ fn question_id(given: Option<&str>, text: &str) -> Result<String, NewQuestionErr
         Some(id) => Err(NewQuestionError::BadId(id.to_string())),
         None => slug(text).ok_or(NewQuestionError::NoId),
     }
-}
-
-/// Lower-case ASCII letters and digits in words joined by single hyphens.
-fn is_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
 }
 
 /// The job posting's text: a readable file of UTF-8 text with some words in it.
@@ -230,22 +207,7 @@ fn make(
         }
         return Ok(from_template(request, None));
     };
-    let model = endpoint.model.clone();
-    let drafted = LlmClient::new(endpoint).and_then(|client| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime starts");
-        let started = Instant::now();
-        let mut on_step = |step: &str| {
-            if !quiet {
-                let s = started.elapsed().as_secs();
-                eprintln!("drafting with {model} [{}:{:02}]: {step}", s / 60, s % 60);
-            }
-        };
-        runtime.block_on(draft::draft(&client, request, &mut on_step))
-    });
-    match drafted {
+    match drafted_by(endpoint, request, quiet) {
         Ok(d) => Ok(Made::Drafted(d)),
         Err(e) if args.no_template => Err(NewQuestionError::NotDrafted(e).into()),
         Err(e) => {
@@ -255,6 +217,29 @@ fn make(
             Ok(from_template(request, Some(e)))
         }
     }
+}
+
+/// The draft of `request` by the model behind `endpoint`, each step shown on stderr with the time
+/// since the start unless `quiet`.
+fn drafted_by(
+    endpoint: crate::interview::Endpoint,
+    request: &Request<'_>,
+    quiet: bool,
+) -> Result<Draft, InterviewError> {
+    let model = endpoint.model.clone();
+    let client = LlmClient::new(endpoint)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let started = Instant::now();
+    let mut on_step = |step: &str| {
+        if !quiet {
+            let s = started.elapsed().as_secs();
+            eprintln!("drafting with {model} [{}:{:02}]: {step}", s / 60, s % 60);
+        }
+    };
+    runtime.block_on(draft::draft(&client, request, &mut on_step))
 }
 
 /// The template of the request's kind (named, else guessed from the wording).

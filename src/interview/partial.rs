@@ -116,24 +116,41 @@ pub fn object_span(text: &str) -> Option<std::ops::Range<usize>> {
     Some(start..start + bracketed_len(&text[start..])?)
 }
 
+/// Where a scan of JSON text stands with respect to its strings.
+#[derive(Default)]
+struct Quotes {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Takes in the next character `c`; whether it belongs to a string, its quotes included.
+    fn take(&mut self, c: char) -> bool {
+        if self.in_string {
+            match (self.escaped, c) {
+                (true, _) => self.escaped = false,
+                (false, '\\') => self.escaped = true,
+                (false, '"') => self.in_string = false,
+                _ => {}
+            }
+            true
+        } else {
+            self.in_string = c == '"';
+            self.in_string
+        }
+    }
+}
+
 /// The length of the bracketed JSON value (object or array) `text` starts with, brackets inside
 /// strings skipped; `None` if it never closes.
 pub fn bracketed_len(text: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     for (i, c) in text.char_indices() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
+        if quotes.take(c) {
             continue;
         }
         match c {
-            '"' => in_string = true,
             '{' | '[' => depth += 1,
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
@@ -151,18 +168,9 @@ pub fn bracketed_len(text: &str) -> Option<usize> {
 /// forbids and small models write anyway.
 pub fn without_trailing_commas(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
+    let mut quotes = Quotes::default();
     for c in text.chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if matches!(c, '}' | ']') {
+        if !quotes.take(c) && matches!(c, '}' | ']') {
             let kept = out.trim_end().len();
             if out[..kept].ends_with(',') {
                 out.truncate(kept - 1);

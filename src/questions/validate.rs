@@ -292,7 +292,7 @@ fn unique<T>(earlier: &[T], id_of: impl Fn(&T) -> &String, id: &str) -> Result<(
 }
 
 /// Lower-case ASCII letters and digits in words joined by single hyphens.
-fn is_id(s: &str) -> bool {
+pub(crate) fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|w| {
             !w.is_empty()
