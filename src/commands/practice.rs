@@ -130,7 +130,7 @@ fn for_posting(
     }
     let all: Vec<&Question> = bank.all().iter().collect();
     let want = p.job_rounds as usize;
-    let mut picks = crate::job::pick(&all, &posting, want, endpoint, p.job_draft);
+    let (mut picks, missing) = crate::job::pick(&all, &posting, want, endpoint, p.job_draft);
     let mut questions = picks
         .picks
         .iter()
@@ -140,10 +140,13 @@ fn for_posting(
                 .expect("only the bank's questions are picked")
         })
         .collect::<Vec<_>>();
-    if let (Some(text), Some(endpoint)) = (picks.missing.take(), endpoint) {
-        match super::question_new::for_posting(settings, endpoint, &text, &posting.text, quiet) {
+    if let (Some(text), Some(endpoint)) = (missing, endpoint) {
+        let drafted =
+            super::question_new::for_posting(bank, settings, endpoint, &text, &posting.text, quiet);
+        match drafted {
             Ok((question, because)) => {
-                // The drafted question is the last round, in place of the least likely pick.
+                // The drafted question is the last round, in place of the least likely pick; the
+                // bank's first pick stays, as the session starts with a question of the bank.
                 if questions.len() >= want.max(2) {
                     questions.pop();
                     picks.picks.pop();

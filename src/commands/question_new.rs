@@ -72,10 +72,11 @@ pub fn run(settings: &Settings, args: &NewQuestionArgs, quiet: bool) -> Result<(
 
 /// Drafts `text`, a question the posting (`posting`, its text) calls for and the bank lacks, with
 /// the model behind `endpoint`, and saves it in the user's question folder, for `practice --job
-/// --draft`. A question of that id that is already in the bank is used as it is. Progress goes to
+/// --draft`. A question of that id that is already in `bank` is used as it is. Progress goes to
 /// stderr unless `quiet`. Returns the question and the report's sentence on why it is asked; the
 /// error is why nothing was drafted, as the end of a sentence.
 pub(super) fn for_posting(
+    bank: &Bank,
     settings: &Settings,
     endpoint: &crate::interview::Endpoint,
     text: &str,
@@ -83,15 +84,14 @@ pub(super) fn for_posting(
     quiet: bool,
 ) -> Result<(Question, String), String> {
     let id = slug(text).ok_or("the question has no words to make an id from")?;
-    let dir = settings.questions_dir.as_deref();
-    let bank = Bank::load(dir).map_err(|e| crate::error_chain(&e))?;
     if let Some(q) = bank.get(&id) {
         return Ok((
             q.clone(),
             format!("Named for this posting by the interviewer, and already in the bank as `{id}`"),
         ));
     }
-    let dir = dir.ok_or("there is no question folder to save it in")?;
+    let dir =
+        (settings.questions_dir.as_deref()).ok_or("there is no question folder to save it in")?;
     let path = dir.join(format!("{id}.toml"));
     let shown = path.display().to_string();
     let request = Request {

@@ -92,8 +92,9 @@ pub fn clauses(transcript: &str) -> Vec<String> {
     out
 }
 
-/// Lower-case words of letters, digits and apostrophes, for comparing quotes with the transcript.
-fn words(text: &str) -> Vec<String> {
+/// Lower-case words of letters, digits and apostrophes, for comparing quotes with the transcript
+/// (and any two texts said by a model).
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
         .map(|w| w.replace('’', "'").to_lowercase())

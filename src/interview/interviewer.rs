@@ -29,7 +29,7 @@ const SUMMARY_TOKENS: u32 = 450;
 /// (a small model that loops repeats them); `None` when no whole sentence is left.
 fn whole_sentences_once(text: &str) -> Option<String> {
     let mut kept: Vec<&str> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<Vec<String>> = Vec::new();
     let mut rest = text.trim_start();
     // A sentence ends at a full stop, ! or ? before a space or the end ("3.5 s" goes on).
     let end_of = |t: &str| {
@@ -41,11 +41,7 @@ fn whole_sentences_once(text: &str) -> Option<String> {
     while let Some(end) = end_of(rest) {
         let sentence = rest[..=end].trim();
         rest = rest[end + 1..].trim_start();
-        let key: String = sentence
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let key = check::words(sentence);
         if !key.is_empty() && !seen.contains(&key) {
             seen.push(key);
             kept.push(sentence);

@@ -68,10 +68,6 @@ pub struct Picks {
     pub fallback: Option<String>,
     /// When the bank has nothing for the posting but general questions: what to do about it.
     pub suggestion: Option<String>,
-    /// With `--draft`: the question the posting calls for that the model says the bank lacks,
-    /// still to be drafted (not part of the record: the drafted question becomes a pick).
-    #[serde(skip)]
-    pub missing: Option<String>,
 }
 
 /// Reads the posting at `path`.
@@ -84,28 +80,28 @@ pub fn read(path: &std::path::Path) -> Result<Posting, JobError> {
 
 /// Picks up to `want` of `questions` (the bank, in its order) for `posting`: by the model behind
 /// `endpoint` when there is one, else (or when it fails) offline. With `missing`, the model is also
-/// asked for a question the bank lacks ([`Picks::missing`]).
+/// asked for a question the bank lacks, which comes back beside the picks when it named one.
 pub fn pick(
     questions: &[&Question],
     posting: &Posting,
     want: usize,
     endpoint: Option<&Endpoint>,
     missing: bool,
-) -> Picks {
+) -> (Picks, Option<String>) {
     let offline = || offline::pick(questions, &posting.text, want);
     let Some(endpoint) = endpoint else {
-        return from_offline(posting, offline(), None);
+        return (from_offline(posting, offline(), None), None);
     };
     let why = match model::pick(endpoint, questions, posting, want, missing) {
         Ok(picked) if !picked.picks.is_empty() => {
-            return Picks {
+            let picks = Picks {
                 posting: posting.path.clone(),
                 picked_by: PickedBy::Interviewer,
                 picks: picked.picks,
                 fallback: None,
                 suggestion: None,
-                missing: picked.missing,
             };
+            return (picks, picked.missing);
         }
         Ok(_) => "found no question in the bank for this posting".to_string(),
         Err(e) => crate::error_chain(&e),
@@ -114,7 +110,7 @@ pub fn pick(
         "The interviewer did not pick the questions ({why}), so they were picked offline from the posting's words."
     );
     tracing::warn!("{note}");
-    from_offline(posting, offline(), Some(note))
+    (from_offline(posting, offline(), Some(note)), None)
 }
 
 fn from_offline(posting: &Posting, found: offline::Offline, fallback: Option<String>) -> Picks {
@@ -132,7 +128,6 @@ fn from_offline(posting: &Posting, found: offline::Offline, fallback: Option<Str
             .collect(),
         fallback,
         suggestion,
-        missing: None,
     }
 }
 

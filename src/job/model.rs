@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::Pick;
 use super::posting::Posting;
+use crate::interview::check::words;
 use crate::interview::client::{LlmClient, Message};
 use crate::interview::endpoint::Structured;
 use crate::interview::prompts::tag_safe;
@@ -104,22 +105,14 @@ fn missing_in(reply: &str, questions: &[&Question]) -> Option<String> {
     let value = json_in(reply)?;
     let text = value.get("missing")?.as_str()?;
     let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let words = text
+    let worded = text
         .split(' ')
         .filter(|w| w.chars().any(char::is_alphabetic));
-    if words.count() < 4 || text.chars().count() > MAX_MISSING {
+    if worded.count() < 4 || text.chars().count() > MAX_MISSING {
         return None;
     }
-    let same = |a: &str, b: &str| {
-        let key = |s: &str| -> String {
-            s.chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
-        key(a) == key(b)
-    };
-    (!questions.iter().any(|q| same(&q.text, &text))).then_some(text)
+    let said = words(&text);
+    (!questions.iter().any(|q| words(&q.text) == said)).then_some(text)
 }
 
 /// The endpoint with the limits of a picking request: short waits, one retry, a short reply, no
