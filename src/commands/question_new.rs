@@ -90,8 +90,10 @@ pub(super) fn for_posting(
             format!("Named for this posting by the interviewer, and already in the bank as `{id}`"),
         ));
     }
-    let dir =
-        (settings.questions_dir.as_deref()).ok_or("there is no question folder to save it in")?;
+    let dir = settings
+        .questions_dir
+        .as_deref()
+        .ok_or("there is no question folder to save it in")?;
     let path = dir.join(format!("{id}.toml"));
     let shown = path.display().to_string();
     let request = Request {
