@@ -29,14 +29,34 @@ pub type EngineFactory =
 /// What a job produces: a transcript, `None` when the job's stop flag ended it early, or an error.
 pub type JobResult = Result<Option<Transcript>, TranscribeError>;
 
+/// Where a stretch sent to the engine is in the answer, in milliseconds from its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// Where the stretch starts: added to every time in the transcript.
+    pub offset_ms: u64,
+    /// Where the words the caller keeps start; what comes before is context
+    /// ([`Transcriber::transcribe_until`]).
+    pub keep_from_ms: u64,
+}
+
+impl At {
+    /// A stretch whose words are all kept.
+    pub fn whole(offset_ms: u64) -> At {
+        At {
+            offset_ms,
+            keep_from_ms: offset_ms,
+        }
+    }
+}
+
 /// A message to the engine thread.
 enum Command {
     /// Transcribe `samples` and send the result on `reply`.
     Transcribe {
         /// 16 kHz mono samples.
         samples: Vec<f32>,
-        /// Added to every time in the transcript.
-        offset_ms: u64,
+        /// Where they are in the answer.
+        at: At,
         /// When given, the engine may give up once it is raised.
         stop: Option<Arc<AtomicBool>>,
         /// A provisional decode ([`Transcriber::transcribe_provisional`]); needs `stop`.
@@ -108,36 +128,31 @@ pub struct EngineHandle {
 
 impl EngineHandle {
     /// Queues a job and returns at once; [`Pending::wait`] gives its result.
-    pub fn submit(
-        &self,
-        samples: Vec<f32>,
-        offset_ms: u64,
-        stop: Option<Arc<AtomicBool>>,
-    ) -> Pending {
-        self.send(samples, offset_ms, stop, false)
+    pub fn submit(&self, samples: Vec<f32>, at: At, stop: Option<Arc<AtomicBool>>) -> Pending {
+        self.send(samples, at, stop, false)
     }
 
     /// Queues a provisional decode ([`Transcriber::transcribe_provisional`]).
     pub fn submit_provisional(
         &self,
         samples: Vec<f32>,
-        offset_ms: u64,
+        at: At,
         stop: Option<Arc<AtomicBool>>,
     ) -> Pending {
-        self.send(samples, offset_ms, stop, true)
+        self.send(samples, at, stop, true)
     }
 
     fn send(
         &self,
         samples: Vec<f32>,
-        offset_ms: u64,
+        at: At,
         stop: Option<Arc<AtomicBool>>,
         provisional: bool,
     ) -> Pending {
         let (reply, result) = mpsc::channel();
         let job = Command::Transcribe {
             samples,
-            offset_ms,
+            at,
             stop,
             provisional,
             reply,
@@ -154,20 +169,17 @@ impl EngineHandle {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError> {
-        let result = self.submit(samples.to_vec(), offset_ms, None).wait()?;
+        let result = self
+            .submit(samples.to_vec(), At::whole(offset_ms), None)
+            .wait()?;
         // Without a stop flag the engine has no reason to give up early, so `None` never comes.
         Ok(result.unwrap_or_default())
     }
 
     /// Like [`EngineHandle::transcribe`], but the engine may give up soon after `stop` is raised,
     /// and then the result is `None`.
-    pub fn transcribe_until(
-        &self,
-        samples: &[f32],
-        offset_ms: u64,
-        stop: &Arc<AtomicBool>,
-    ) -> JobResult {
-        self.submit(samples.to_vec(), offset_ms, Some(Arc::clone(stop)))
+    pub fn transcribe_until(&self, samples: &[f32], at: At, stop: &Arc<AtomicBool>) -> JobResult {
+        self.submit(samples.to_vec(), at, Some(Arc::clone(stop)))
             .wait()
     }
 
@@ -176,10 +188,10 @@ impl EngineHandle {
     pub fn transcribe_provisional(
         &self,
         samples: &[f32],
-        offset_ms: u64,
+        at: At,
         stop: &Arc<AtomicBool>,
     ) -> JobResult {
-        self.send(samples.to_vec(), offset_ms, Some(Arc::clone(stop)), true)
+        self.send(samples.to_vec(), at, Some(Arc::clone(stop)), true)
             .wait()
     }
 
@@ -223,7 +235,10 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
     let mut engine: Result<Box<dyn Transcriber>, Unbuilt> = Ok(engine);
     while let Ok(Command::Transcribe {
         samples,
-        offset_ms,
+        at: At {
+            offset_ms,
+            keep_from_ms,
+        },
         stop,
         provisional,
         reply,
@@ -237,8 +252,10 @@ fn serve(engine: Box<dyn Transcriber>, mut factory: EngineFactory, inbox: Receiv
             }
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| match &stop {
-            Some(stop) if provisional => current.transcribe_provisional(&samples, offset_ms, stop),
-            Some(stop) => current.transcribe_until(&samples, offset_ms, stop),
+            Some(stop) if provisional => {
+                current.transcribe_provisional(&samples, offset_ms, keep_from_ms, stop)
+            }
+            Some(stop) => current.transcribe_until(&samples, offset_ms, keep_from_ms, stop),
             None => current.transcribe(&samples, offset_ms).map(Some),
         }));
         match outcome {

@@ -150,6 +150,7 @@ impl Transcriber for Scripted {
         &mut self,
         s: &[f32],
         offset: u64,
+        _keep_from: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
         // The flag is read before the work, so a test that raises it first knows the job stops.

@@ -105,25 +105,43 @@ const MIN_SKIPPED_SPEECH_MS: u64 = 1_500;
 /// The start of `chunk` that Whisper skipped, if it holds speech: tiny.en, given a stretch that
 /// starts mid-sentence, now and then begins its transcript seconds in (eight seconds of a flite
 /// voice in testing). `first_ms` is where the first recognised word starts, relative to the
-/// recording like `spans`; the head ends there.
-pub fn skipped_head(chunk: Chunk, first_ms: u64, spans: &[Span]) -> Option<Chunk> {
+/// recording like `spans`; the head ends there. Only speech from `keep_from` (a sample index)
+/// counts: what comes before is context whose words are dropped anyway, and decoding it again
+/// would only make the words kept wait.
+pub fn skipped_head(
+    chunk: Chunk,
+    first_ms: u64,
+    spans: &[Span],
+    keep_from: usize,
+) -> Option<Chunk> {
     let head = Chunk {
         start: chunk.start,
         end: ms_to_samples(first_ms).min(chunk.end),
     };
-    (head.end > head.start && voiced_in(spans, head) >= MIN_SKIPPED_SPEECH_MS).then_some(head)
+    (head.end > head.start && voiced_in(spans, from(head, keep_from)) >= MIN_SKIPPED_SPEECH_MS)
+        .then_some(head)
+}
+
+/// The part of `chunk` from the sample `keep_from` on (empty when it ends before).
+fn from(chunk: Chunk, keep_from: usize) -> Chunk {
+    Chunk {
+        start: chunk.start.max(keep_from).min(chunk.end),
+        end: chunk.end,
+    }
 }
 
 /// Where Whisper jumped ahead in the middle of `chunk`, skipping at least 1.5 s of voice between
 /// two recognised words (tiny.en does, now and then, on a stretch that starts mid-sentence): the
 /// words after the jump are dropped from `segments`, and the rest of the chunk from the end of
 /// the last word kept is returned, to decode again. The words' times are absolute (`offset_ms`);
-/// `spans` and the chunks are relative to the recording.
+/// `spans`, the chunks and `keep_from` are relative to the recording. As with [`skipped_head`],
+/// only voice skipped from `keep_from` on counts.
 pub fn cut_at_skip(
     segments: &mut Vec<RawSegment>,
     chunk: Chunk,
     offset_ms: u64,
     spans: &[Span],
+    keep_from: usize,
 ) -> Option<Chunk> {
     let mut prev_end: Option<u64> = None;
     let mut cut = None;
@@ -137,7 +155,7 @@ pub fn cut_at_skip(
                     start: ms_to_samples(end),
                     end: ms_to_samples(start),
                 };
-                if voiced_in(spans, gap) >= MIN_SKIPPED_SPEECH_MS {
+                if voiced_in(spans, from(gap, keep_from)) >= MIN_SKIPPED_SPEECH_MS {
                     cut = Some((i, j, end));
                     break 'find;
                 }
@@ -396,16 +414,26 @@ mod tests {
         let words = [said(&[(9_000, 9_400), (9_500, 9_900)])];
         let first = first_word_start(&words).unwrap() - 5_000;
         assert_eq!(
-            skipped_head(chunk, first, &spans),
+            skipped_head(chunk, first, &spans, 0),
             Some(Chunk {
                 start: 0,
                 end: 4_000 * 16
             })
         );
         // A first word half a second after the voice starts is no skip.
-        assert_eq!(skipped_head(chunk, 800, &spans), None);
+        assert_eq!(skipped_head(chunk, 800, &spans, 0), None);
         // Nor is silence before the first word.
-        assert_eq!(skipped_head(chunk, 4_000, &[span(3_900, 11_500)]), None);
+        assert_eq!(skipped_head(chunk, 4_000, &[span(3_900, 11_500)], 0), None);
+        // Nor speech in the context before the words kept: from 3 s on, only 1 s is skipped.
+        assert_eq!(skipped_head(chunk, first, &spans, 3_000 * 16), None);
+        // But 1.5 s of it from 2.5 s on is, and the head is decoded whole.
+        assert_eq!(
+            skipped_head(chunk, first, &spans, 2_500 * 16),
+            Some(Chunk {
+                start: 0,
+                end: 4_000 * 16
+            })
+        );
     }
 
     #[test]
@@ -421,7 +449,11 @@ mod tests {
             said(&[(1_000, 1_300), (6_300, 6_700)]),
             said(&[(6_800, 7_200)]),
         ];
-        let rest = cut_at_skip(&mut words, chunk, 0, &spans).unwrap();
+        // A jump within the context before the words kept (from 6 s on) is left alone.
+        let mut before = words.clone();
+        assert_eq!(cut_at_skip(&mut before, chunk, 0, &spans, 6_000 * 16), None);
+        assert_eq!(before[1].tokens.len(), 2);
+        let rest = cut_at_skip(&mut words, chunk, 0, &spans, 4_000 * 16).unwrap();
         assert_eq!(
             rest,
             Chunk {
@@ -437,10 +469,16 @@ mod tests {
         );
         // Words close together, or apart over silence, are left alone.
         let mut close = vec![said(&[(0, 400), (500, 900), (1_000, 1_300)])];
-        assert_eq!(cut_at_skip(&mut close, chunk, 0, &spans), None);
+        assert_eq!(cut_at_skip(&mut close, chunk, 0, &spans, 0), None);
         let mut paused = vec![said(&[(0, 400), (6_300, 6_700)])];
         assert_eq!(
-            cut_at_skip(&mut paused, chunk, 0, &[span(0, 500), span(6_200, 7_000)]),
+            cut_at_skip(
+                &mut paused,
+                chunk,
+                0,
+                &[span(0, 500), span(6_200, 7_000)],
+                0
+            ),
             None
         );
         assert_eq!(paused[0].tokens.len(), 2);

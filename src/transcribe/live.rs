@@ -15,7 +15,7 @@ use std::thread::{self, JoinHandle};
 
 use std::time::{Duration, Instant};
 
-use super::engine_thread::{EngineHandle, Pending};
+use super::engine_thread::{At, EngineHandle, Pending};
 use super::incremental::{Job, LiveParams, Phrases};
 use super::plan;
 use super::{TranscribeError, Transcript};
@@ -272,18 +272,21 @@ fn transcribe_live(
 /// Sends one job to the engine thread.
 fn submit(engine: &EngineHandle, phrases: &Phrases, job: Job) -> Running {
     let part = phrases.samples()[job.start..job.end].to_vec();
-    let offset_ms = samples_to_ms(job.start);
+    let at = At {
+        offset_ms: samples_to_ms(job.start),
+        keep_from_ms: samples_to_ms(job.keep_from),
+    };
     tracing::debug!(
-        start_ms = offset_ms,
+        start_ms = at.offset_ms,
         end_ms = samples_to_ms(job.end),
         settle = job.settle,
         "a live job"
     );
     let stop = Arc::new(AtomicBool::new(false));
     let pending = if job.settle {
-        engine.submit(part, offset_ms, Some(Arc::clone(&stop)))
+        engine.submit(part, at, Some(Arc::clone(&stop)))
     } else {
-        engine.submit_provisional(part, offset_ms, Some(Arc::clone(&stop)))
+        engine.submit_provisional(part, at, Some(Arc::clone(&stop)))
     };
     Running {
         job,
@@ -341,7 +344,10 @@ fn decode_piece(
     Ok(engine
         .transcribe_until(
             &samples[piece.start..piece.end],
-            samples_to_ms(piece.start),
+            At {
+                offset_ms: samples_to_ms(piece.start),
+                keep_from_ms: samples_to_ms(piece.keep_from),
+            },
             &Arc::default(),
         )?
         .unwrap_or_default())

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-pub use engine_thread::{EngineFactory, EngineHandle, EngineThread};
+pub use engine_thread::{At, EngineFactory, EngineHandle, EngineThread};
 pub use error::TranscribeError;
 pub use whisper::{WhisperEngine, WhisperOptions};
 
@@ -164,11 +164,13 @@ pub trait Transcriber: Send {
 
     /// Transcribes one stretch of an answer as it is (at most about 28 seconds; `offset_ms` keeps
     /// its place in the whole), but gives up soon after `stop` becomes true and returns `None`.
-    /// Engines that cannot stop early finish the work.
+    /// Engines that cannot stop early finish the work. The words before `keep_from_ms` (absolute,
+    /// like `offset_ms`) are context the caller drops, which an engine need not get right.
     fn transcribe_until(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        _keep_from_ms: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
         let t = self.transcribe(samples, offset_ms)?;
@@ -182,9 +184,10 @@ pub trait Transcriber: Send {
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        keep_from_ms: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
-        self.transcribe_until(samples, offset_ms, stop)
+        self.transcribe_until(samples, offset_ms, keep_from_ms, stop)
     }
 
     /// Whether [`Transcriber::transcribe_provisional`] decodes anything, so a live session knows

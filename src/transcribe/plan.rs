@@ -408,8 +408,10 @@ pub fn heard_tail(t: &Transcript, keep_ms: u64) -> bool {
 /// Voice a tail needs, in milliseconds, to be decoded.
 const MIN_TAIL_VOICE_MS: u64 = 200;
 
-/// Decodes one stretch of samples, given their offset in milliseconds.
-pub type DecodeFn<'a> = dyn FnMut(&[f32], u64) -> Result<Transcript, super::TranscribeError> + 'a;
+/// Decodes one stretch of samples, given their offset in milliseconds and where the words kept
+/// start (the context before is dropped), in milliseconds too.
+pub type DecodeFn<'a> =
+    dyn FnMut(&[f32], u64, u64) -> Result<Transcript, super::TranscribeError> + 'a;
 
 /// Transcribes a whole recording piece by piece, as a live session of it would have: `decode`
 /// turns one stretch (its samples and their offset) into a transcript, and `progress` hears how
@@ -434,18 +436,21 @@ pub fn transcribe_whole(
             end_ms = samples_to_ms(piece.end),
             "a piece of the recording"
         );
+        let keep_from_ms = offset_ms + samples_to_ms(piece.keep_from);
         let mut t = decode(
             &samples[piece.start..piece.end],
             offset_ms + samples_to_ms(piece.start),
+            keep_from_ms,
         )?;
         tracing::trace!(heard = t.text, "the piece decoded");
         if let Some(longer) = cuts.tail_again(piece, &t, offset_ms) {
             t = decode(
                 &samples[longer.start..longer.end],
                 offset_ms + samples_to_ms(longer.start),
+                keep_from_ms,
             )?;
         }
-        let t = keep_after(t, offset_ms + samples_to_ms(piece.keep_from));
+        let t = keep_after(t, keep_from_ms);
         let t = seam(parts.last(), t);
         tracing::trace!(kept = t.text, "the piece's words kept");
         parts.push(t);

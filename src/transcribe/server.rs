@@ -451,6 +451,7 @@ impl Transcriber for ServerTranscriber {
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        _keep_from_ms: u64,
         _stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
         self.settle(samples, offset_ms, &|_, _| {}).map(Some)
@@ -460,10 +461,11 @@ impl Transcriber for ServerTranscriber {
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        keep_from_ms: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
         match self.local.as_mut() {
-            Some(local) => local.transcribe_until(samples, offset_ms, stop),
+            Some(local) => local.transcribe_until(samples, offset_ms, keep_from_ms, stop),
             None => Ok(None),
         }
     }

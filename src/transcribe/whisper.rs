@@ -19,7 +19,7 @@ use super::error::LoadFailure;
 use super::guard::{self, Chunk};
 use super::words::{self, RawToken};
 use super::{Segment, TranscribeError, Transcriber, Transcript};
-use crate::audio::{SAMPLE_RATE, samples_to_ms, vad};
+use crate::audio::{SAMPLE_RATE, ms_to_samples, samples_to_ms, vad};
 use crate::models::inspect::ModelInfo;
 
 /// The initial prompt that keeps disfluencies in the transcript.
@@ -173,11 +173,14 @@ impl WhisperEngine {
     }
 
     /// Transcribes chunk by chunk; `None` when `stop` was raised. After each chunk `progress`
-    /// hears how much of `samples` is done, in milliseconds, and their length.
+    /// hears how much of `samples` is done, in milliseconds, and their length. The words before
+    /// `keep_from_ms` (absolute) are context the caller drops: speech Whisper skips there is not
+    /// decoded again.
     fn run(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        keep_from_ms: u64,
         stop: Option<&Arc<AtomicBool>>,
         progress: Option<&dyn Fn(u64, u64)>,
     ) -> Result<Option<Transcript>, TranscribeError> {
@@ -195,6 +198,7 @@ impl WhisperEngine {
                 ..Transcript::default()
             }));
         }
+        let keep_from = ms_to_samples(keep_from_ms.saturating_sub(offset_ms));
         let mut segments = Vec::new();
         let mut queue: VecDeque<Chunk> = guard::chunks(samples.len(), &spans).into();
         while let Some(chunk) = queue.pop_front() {
@@ -217,7 +221,9 @@ impl WhisperEngine {
                 kept = guard::keep_real_speech(raw, &spans, offset_ms);
             }
             let first_ms = guard::first_word_start(&kept).map(|t| t.saturating_sub(offset_ms));
-            if let Some(head) = first_ms.and_then(|f| guard::skipped_head(chunk, f, &spans)) {
+            if let Some(head) =
+                first_ms.and_then(|f| guard::skipped_head(chunk, f, &spans, keep_from))
+            {
                 let head_offset = offset_ms + samples_to_ms(head.start);
                 tracing::debug!(
                     from_ms = head_offset,
@@ -232,7 +238,7 @@ impl WhisperEngine {
             }
             // Whisper sometimes jumps ahead in the middle, skipping seconds of speech: what comes
             // after the jump is decoded again.
-            if let Some(rest) = guard::cut_at_skip(&mut kept, chunk, offset_ms, &spans) {
+            if let Some(rest) = guard::cut_at_skip(&mut kept, chunk, offset_ms, &spans, keep_from) {
                 tracing::debug!(
                     from_ms = offset_ms + samples_to_ms(rest.start),
                     "decoding again from where Whisper skipped ahead"
@@ -341,8 +347,11 @@ impl Transcriber for WhisperEngine {
         progress: &dyn Fn(u64, u64),
     ) -> Result<Transcript, TranscribeError> {
         let total_ms = samples_to_ms(samples.len());
-        let mut decode =
-            |piece: &[f32], at_ms: u64| Ok(self.run(piece, at_ms, None, None)?.unwrap_or_default());
+        let mut decode = |piece: &[f32], at_ms: u64, keep_from_ms: u64| {
+            Ok(self
+                .run(piece, at_ms, keep_from_ms, None, None)?
+                .unwrap_or_default())
+        };
         let t = super::plan::transcribe_whole(samples, offset_ms, &mut decode, &|done| {
             progress(done.min(total_ms), total_ms)
         })?;
@@ -354,9 +363,10 @@ impl Transcriber for WhisperEngine {
         &mut self,
         samples: &[f32],
         offset_ms: u64,
+        keep_from_ms: u64,
         stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
-        self.run(samples, offset_ms, Some(stop), None)
+        self.run(samples, offset_ms, keep_from_ms, Some(stop), None)
     }
 }
 

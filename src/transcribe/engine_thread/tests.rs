@@ -33,7 +33,7 @@ fn jobs_run_in_the_order_they_were_sent() {
     let handle = thread.handle();
     // Every job is queued before the first is waited for, so the thread alone decides the order.
     let pending: Vec<Pending> = (1..=5)
-        .map(|i| handle.submit(vec![0.0; SECOND], i * 1_000, None))
+        .map(|i| handle.submit(vec![0.0; SECOND], At::whole(i * 1_000), None))
         .collect();
     let texts: Vec<String> = pending
         .into_iter()
@@ -48,8 +48,8 @@ fn jobs_run_in_the_order_they_were_sent() {
 fn a_job_that_panics_is_reported_and_the_next_runs_on_a_rebuilt_engine() {
     let (thread, script) = scripted();
     let handle = thread.handle();
-    let crash = handle.submit(vec![0.0; SECOND], PANIC_AT_MS, None);
-    let next = handle.submit(vec![0.0; SECOND], 0, None);
+    let crash = handle.submit(vec![0.0; SECOND], At::whole(PANIC_AT_MS), None);
+    let next = handle.submit(vec![0.0; SECOND], At::whole(0), None);
     match crash.wait() {
         Err(e @ TranscribeError::Panicked { .. }) => {
             assert!(e.to_string().contains("a scripted crash"), "{e}");
@@ -148,7 +148,9 @@ fn dropping_the_thread_stops_it_even_while_a_handle_is_held() {
 #[test]
 fn jobs_queued_before_the_drop_are_still_answered() {
     let (thread, _script) = scripted();
-    let pending = thread.handle().submit(vec![0.0; SECOND], 0, None);
+    let pending = thread
+        .handle()
+        .submit(vec![0.0; SECOND], At::whole(0), None);
     drop(thread);
     assert_eq!(pending.wait().unwrap().unwrap().text, "[0-1000] by build 1");
 }
@@ -157,7 +159,9 @@ fn jobs_queued_before_the_drop_are_still_answered() {
 fn a_raised_stop_flag_reaches_the_engine() {
     let (thread, script) = scripted();
     let stop = Arc::new(AtomicBool::new(true));
-    let result = thread.handle().transcribe_until(&[0.0; SECOND], 7, &stop);
+    let result = thread
+        .handle()
+        .transcribe_until(&[0.0; SECOND], At::whole(7), &stop);
     assert_eq!(result.unwrap(), None);
     assert_eq!(ran(&script), vec![7]);
 }

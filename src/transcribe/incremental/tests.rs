@@ -85,7 +85,7 @@ fn a_session_that_keeps_up_ends_with_the_one_shot_transcript() {
             "{secs} s: a stretch decoded twice: {jobs:?}"
         );
         let live = finish(&mut p);
-        let mut decode = |s: &[f32], at: u64| Ticks.transcribe(s, at);
+        let mut decode = |s: &[f32], at: u64, _: u64| Ticks.transcribe(s, at);
         let one_shot = plan::transcribe_whole(&audio, 0, &mut decode, &|_| ()).unwrap();
         assert_eq!(live.text, one_shot.text, "{secs} s");
         assert_whole(&live, &audio);

@@ -146,7 +146,7 @@ fn a_hurried_end_keeps_from_a_mark_in_hand_only_when_the_tail_stays_short() {
 #[test]
 fn a_whole_recording_is_transcribed_once_end_to_end() {
     let audio = talk(70);
-    let mut decode = |s: &[f32], at: u64| Ticks.transcribe(s, at);
+    let mut decode = |s: &[f32], at: u64, _: u64| Ticks.transcribe(s, at);
     let t = transcribe_whole(&audio, 0, &mut decode, &|_| ()).unwrap();
     crate::transcribe::fakes::assert_whole(&t, &audio);
 }

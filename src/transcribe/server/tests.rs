@@ -266,7 +266,7 @@ fn without_a_local_model_there_is_no_provisional_text_and_a_failure_is_an_error(
     assert!(!t.decodes_provisionally());
     let stop = Arc::new(AtomicBool::new(false));
     assert!(
-        t.transcribe_provisional(&speech(), 0, &stop)
+        t.transcribe_provisional(&speech(), 0, 0, &stop)
             .unwrap()
             .is_none()
     );
