@@ -274,16 +274,21 @@ impl Phrases {
                 .any(|p| !p.tail && p.keep_from == job.keep_from && p.end == job.end)
     }
 
-    /// Whether the answer, ending now, can end without `job`'s transcript and still decode only
-    /// a tail of usual length: from the latest stretch in hand before `job`'s end.
-    pub fn can_end_without(&self, job: Job) -> bool {
-        let before = self
+    /// How much more audio, in milliseconds, the end would decode if the answer ended now
+    /// without `job`'s transcript than with it: the end then decodes from the latest stretch in
+    /// hand before `job`'s end ([`plan::Cuts::hurried`]), which leaves a longer tail, with more
+    /// context when it is longer than a usual one. `None` when the end needs `job`.
+    pub fn extra_without(&self, job: Job) -> Option<u64> {
+        let len = self.samples.len();
+        let to = self
             .prefixes
             .iter()
             .map(|p| p.end)
             .filter(|&e| e < job.end)
-            .max();
-        before.is_some_and(|to| plan::short_tail(self.samples.len().saturating_sub(to)))
+            .max()?;
+        self.cuts.hurried(self.settled_to, to, len)?;
+        let context = plan::hurried_context_ms(len.saturating_sub(to)) - plan::TAIL_CONTEXT_MS;
+        Some(samples_to_ms(job.end.saturating_sub(to)) + context)
     }
 
     /// The transcript of `piece` if it is in hand (a prefix decoded while the answer went on).

@@ -152,11 +152,15 @@ impl Pace {
     const RECENT: usize = 4;
     /// Shorter decodes say little about the pace (their fixed costs dominate).
     const MEASURED_MS: u64 = 3_000;
-    /// A decode with more than this many milliseconds still to run is stopped at the end of the
-    /// answer when the end can do without it: stopping it and decoding a tail one mark longer
-    /// costs less. (Stopped in whisper.cpp's encoder, a decode still runs to the encoder's end,
-    /// about a third of its time.)
+    /// A decode with more than this many milliseconds still to run, beyond what doing without
+    /// it costs, is stopped at the end of the answer when the end can do without it. (Stopped in
+    /// whisper.cpp's encoder, a decode still runs to the encoder's end, about a third of its
+    /// time.)
     const WORTH_WAITING_MS: f64 = 250.0;
+    /// A decode that has run this many times its expected time, plus [`Pace::WORTH_WAITING_MS`],
+    /// is doing more than one pass (decoding again what Whisper skipped), and when it ends
+    /// cannot be told.
+    const OVERRUN: f64 = 1.25;
 
     /// Notes a decode of `job` that took `took`.
     fn finished(&mut self, job: Job, took: Duration) {
@@ -173,9 +177,11 @@ impl Pace {
         }
     }
 
-    /// Whether a decode of `job` that has run for `ran` likely has more than
-    /// [`Pace::WORTH_WAITING_MS`] still to run. Unknown until [`Pace::SEEN`] decodes finished.
-    fn long_to_go(&self, job: Job, ran: Duration) -> bool {
+    /// Whether a decode of `job` that has run for `ran` is better stopped than waited for at
+    /// the end of the answer, when doing without it means decoding `extra_ms` more audio: when it
+    /// likely has more than [`Pace::WORTH_WAITING_MS`] still to run beyond that extra decoding,
+    /// or has overrun ([`Pace::OVERRUN`]). Never until [`Pace::SEEN`] decodes finished.
+    fn worth_stopping(&self, job: Job, ran: Duration, extra_ms: u64) -> bool {
         if self.decodes < Self::SEEN || self.audio_ms == 0 {
             return false;
         }
@@ -184,8 +190,11 @@ impl Pace {
             0 => 0.0,
             n => self.recent.iter().sum::<f64>() / n as f64,
         };
-        let expected = whole.max(recent) * samples_to_ms(job.end - job.start) as f64;
-        expected - ran.as_millis() as f64 > Self::WORTH_WAITING_MS
+        let rate = whole.max(recent);
+        let expected = rate * samples_to_ms(job.end - job.start) as f64;
+        let ran = ran.as_millis() as f64;
+        ran > expected * Self::OVERRUN + Self::WORTH_WAITING_MS
+            || expected - ran > Self::WORTH_WAITING_MS + rate * extra_ms as f64
     }
 }
 
@@ -208,23 +217,31 @@ fn transcribe_live(
                 // A decode the end needs as it is (the last chunk to its last mark, usually) is
                 // waited for; any other is stopped, and taken only if it has finished.
                 let since = Instant::now();
-                // Unless it has long to go and the end can do without it (when someone waits).
-                let wanted = done == Fed::Ended
-                    && phrases.wanted_at_end(r.job)
-                    && !(clock.real_time()
-                        && pace.long_to_go(r.job, r.sent.elapsed())
-                        && phrases.can_end_without(r.job));
-                let result = if wanted {
-                    Some(r.pending.wait())
-                } else {
-                    r.stop.store(true, Ordering::Relaxed);
-                    r.pending.wait_for(POLL)
+                let wanted = done == Fed::Ended && phrases.wanted_at_end(r.job);
+                // Unless, when someone waits, the end can do without it and it has long to go,
+                // then or later.
+                let extra_ms = phrases.extra_without(r.job).filter(|_| clock.real_time());
+                let mut waiting = wanted;
+                let result = loop {
+                    if waiting
+                        && extra_ms.is_some_and(|x| pace.worth_stopping(r.job, r.sent.elapsed(), x))
+                    {
+                        waiting = false;
+                    }
+                    if !waiting {
+                        r.stop.store(true, Ordering::Relaxed);
+                        break r.pending.wait_for(POLL);
+                    }
+                    if let Some(result) = r.pending.wait_for(POLL) {
+                        break Some(result);
+                    }
                 };
                 tracing::debug!(
                     start_ms = samples_to_ms(r.job.start),
                     end_ms = samples_to_ms(r.job.end),
                     heard_ms = samples_to_ms(phrases.samples().len()),
                     wanted,
+                    stopped = !waiting,
                     waited_ms = since.elapsed().as_millis() as u64,
                     "the answer ended during a decode"
                 );

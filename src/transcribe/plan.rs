@@ -223,19 +223,11 @@ impl Cuts {
         {
             return None;
         }
-        // A tail longer than a usual one gets a chunk's worth of context (a long stretch decoded
-        // with little context before it came out garbled in testing); one no longer than usual,
-        // a usual tail's.
-        let context = if short_tail(len - to) {
-            TAIL_CONTEXT_MS
-        } else {
-            CONTEXT_MS
-        };
         Some(Ending {
             pieces: vec![
                 self.piece(from, to),
                 Piece {
-                    start: self.context_start(to, context),
+                    start: self.context_start(to, hurried_context_ms(len - to)),
                     end: len,
                     keep_from: to,
                     tail: true,
@@ -256,6 +248,17 @@ pub const TAIL_CONTEXT_MS: u64 = 1_000;
 
 /// A tail longer than this, in milliseconds, is worth decoding what a one-shot run would instead.
 const HURRY_TAIL_MAX_MS: u64 = 8_000;
+
+/// The context a hurried end's tail of `samples` is decoded with: a tail longer than a usual one
+/// gets a chunk's worth (a long stretch decoded with little context before it came out garbled in
+/// testing); one no longer than usual, a usual tail's.
+pub fn hurried_context_ms(samples: usize) -> u64 {
+    if short_tail(samples) {
+        TAIL_CONTEXT_MS
+    } else {
+        CONTEXT_MS
+    }
+}
 
 /// Whether a tail of `samples` is no longer than a usual one can be.
 pub fn short_tail(samples: usize) -> bool {

@@ -228,7 +228,7 @@ fn a_prefix_waits_until_the_answer_has_gone_on_a_tail_past_its_mark() {
 }
 
 #[test]
-fn the_end_can_do_without_the_latest_prefix_only_when_the_one_before_leaves_a_usual_tail() {
+fn the_end_can_do_without_the_latest_prefix_at_the_cost_of_the_longer_tail_it_leaves() {
     let audio = talk(30);
     let mut p = Phrases::new(LiveParams::default());
     keep_up(&mut p, &audio);
@@ -248,9 +248,24 @@ fn the_end_can_do_without_the_latest_prefix_only_when_the_one_before_leaves_a_us
         .max()
         .expect("a prefix before the last mark");
     let tail = audio.len() - before;
-    assert_eq!(p.can_end_without(job), plan::short_tail(tail));
+    // The tail grows by the stretch from that prefix to the job's end, and a tail longer than a
+    // usual one is decoded with a chunk's worth of context.
+    let context = if plan::short_tail(tail) {
+        0
+    } else {
+        plan::CONTEXT_MS - plan::TAIL_CONTEXT_MS
+    };
+    assert_eq!(
+        p.extra_without(job),
+        Some(samples_to_ms(last - before) + context)
+    );
+    // A tail too long to hurry needs the job.
+    let mut longer = Phrases::new(LiveParams::default());
+    keep_up(&mut longer, &audio);
+    longer.push(&talk(9));
+    assert_eq!(longer.extra_without(job), None);
     // With nothing in hand before it, the end needs it.
     let mut empty = Phrases::new(LiveParams::default());
     empty.push(&audio[..ms_to_samples(4_000)]);
-    assert!(!empty.can_end_without(job));
+    assert_eq!(empty.extra_without(job), None);
 }

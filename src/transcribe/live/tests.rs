@@ -125,7 +125,7 @@ fn an_answer_dropped_unfinished_leaves_the_engine_free() {
 }
 
 #[test]
-fn a_decode_is_judged_long_to_go_from_the_sessions_own_pace_once_it_has_one() {
+fn a_decode_is_stopped_at_the_end_when_it_has_long_to_go_or_has_overrun_at_the_sessions_pace() {
     let job = |secs: usize| Job {
         start: 0,
         keep_from: 0,
@@ -134,30 +134,35 @@ fn a_decode_is_judged_long_to_go_from_the_sessions_own_pace_once_it_has_one() {
     };
     let mut pace = Pace::default();
     let ms = Duration::from_millis;
-    // No pace yet: every decode is waited for.
-    assert!(!pace.long_to_go(job(20), ms(0)));
+    let stop = |pace: &Pace, secs, ran, extra| pace.worth_stopping(job(secs), ms(ran), extra);
+    // No pace yet: every decode is waited for, however long it runs.
+    assert!(!stop(&pace, 20, 0, 0));
     pace.finished(job(10), ms(400));
-    assert!(!pace.long_to_go(job(20), ms(0)), "one decode is not a pace");
+    assert!(!stop(&pace, 20, 5_000, 0), "one decode is not a pace");
     pace.finished(job(10), ms(400));
     // 40 ms a second: 20 s take 800 ms.
-    assert!(pace.long_to_go(job(20), ms(0)));
-    assert!(pace.long_to_go(job(20), ms(500)));
+    assert!(stop(&pace, 20, 0, 0));
+    assert!(stop(&pace, 20, 500, 0));
     assert!(
-        !pace.long_to_go(job(20), ms(600)),
+        !stop(&pace, 20, 600, 0),
         "200 ms to go is worth waiting for"
     );
-    assert!(
-        !pace.long_to_go(job(5), ms(0)),
-        "a short decode is worth waiting for"
-    );
+    assert!(!stop(&pace, 5, 0, 0), "a short decode is worth waiting for");
+    // Doing without it means decoding 10 s more, 400 ms: 550 ms to go is worth waiting for.
+    assert!(!stop(&pace, 20, 250, 10_000));
+    assert!(stop(&pace, 20, 0, 5_000));
+    // Past 1.25 times its 800 ms and 250 ms more, it is doing more than one pass.
+    assert!(!stop(&pace, 20, 1_200, 10_000));
+    assert!(stop(&pace, 20, 1_300, 10_000));
     // Decodes that slowed to 70 ms a second: 20 s now take 1.4 s, though the session's average
     // is still under 60.
     for _ in 0..4 {
         pace.finished(job(10), ms(700));
     }
+    assert!(stop(&pace, 20, 1_000, 0), "400 ms to go at the recent pace");
+    assert!(!stop(&pace, 20, 1_200, 0));
     assert!(
-        pace.long_to_go(job(20), ms(1_000)),
-        "400 ms to go at the recent pace"
+        !stop(&pace, 20, 2_000, 0),
+        "not yet overrun at the recent pace"
     );
-    assert!(!pace.long_to_go(job(20), ms(1_200)));
 }
