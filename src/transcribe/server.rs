@@ -346,10 +346,13 @@ impl AsyncTryFrom<Upload> for reqwest::multipart::Form {
             form = form.text("prompt", e.prompt.clone());
         }
         if let Some(ctx) = u.whisper_cpp {
+            // No retries at higher temperatures, as in the local engine (`whisper::full_params`): the
+            // server's default (0.2) made its words differ from local ones.
             form = form
                 .text("no_language_probabilities", "true")
                 .text("audio_ctx", ctx.to_string())
-                .text("best_of", "1");
+                .text("best_of", "1")
+                .text("temperature_inc", "0");
         }
         Ok(form)
     }
@@ -408,19 +411,23 @@ impl ServerTranscriber {
         }
     }
 
-    /// The server's transcript of `samples`, or the local model's once the server has failed.
+    /// The server's transcript of `samples`; once the server has failed (now or before), what
+    /// `fallback` makes of them with the local model. Each caller passes the local engine's own
+    /// way of decoding what it was asked (a live piece as one decode, a whole recording cut as a
+    /// session of it would be), so the words after a failure are those a local session gives.
     fn settle(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
         progress: &dyn Fn(u64, u64),
-    ) -> Result<Transcript, TranscribeError> {
+        fallback: impl FnOnce(&mut dyn Transcriber) -> Result<Option<Transcript>, TranscribeError>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
         if self.failed.is_none() {
             match self
                 .server
                 .transcribe_reporting(samples, offset_ms, progress)
             {
-                Ok(t) => return Ok(t),
+                Ok(t) => return Ok(Some(t)),
                 Err(e) if self.local.is_none() => return Err(e),
                 Err(e) => {
                     let why = crate::error_chain(&e);
@@ -431,8 +438,8 @@ impl ServerTranscriber {
                 }
             }
         }
-        let local = self.local.as_mut().expect("only a fallback reaches here");
-        local.transcribe_with_progress(samples, offset_ms, progress)
+        let local = self.local.as_deref_mut();
+        fallback(local.expect("only a fallback reaches here"))
     }
 }
 
@@ -442,19 +449,22 @@ impl Transcriber for ServerTranscriber {
         samples: &[f32],
         offset_ms: u64,
     ) -> Result<Transcript, TranscribeError> {
-        self.settle(samples, offset_ms, &|_, _| {})
+        self.transcribe_with_progress(samples, offset_ms, &|_, _| {})
     }
 
     /// A settling decode: the server's answer is kept even when the answer ended meanwhile, since
-    /// the end would only have to ask again.
+    /// the end would only have to ask again. Once the local model has taken over, the piece is
+    /// decoded as a local session decodes it (stopped when the end no longer needs it).
     fn transcribe_until(
         &mut self,
         samples: &[f32],
         offset_ms: u64,
-        _keep_from_ms: u64,
-        _stop: &Arc<AtomicBool>,
+        keep_from_ms: u64,
+        stop: &Arc<AtomicBool>,
     ) -> Result<Option<Transcript>, TranscribeError> {
-        self.settle(samples, offset_ms, &|_, _| {}).map(Some)
+        self.settle(samples, offset_ms, &|_, _| {}, |local| {
+            local.transcribe_until(samples, offset_ms, keep_from_ms, stop)
+        })
     }
 
     fn transcribe_provisional(
@@ -476,7 +486,13 @@ impl Transcriber for ServerTranscriber {
         offset_ms: u64,
         progress: &dyn Fn(u64, u64),
     ) -> Result<Transcript, TranscribeError> {
-        self.settle(samples, offset_ms, progress)
+        let whole = |local: &mut dyn Transcriber| {
+            local
+                .transcribe_with_progress(samples, offset_ms, progress)
+                .map(Some)
+        };
+        let t = self.settle(samples, offset_ms, progress, whole)?;
+        Ok(t.expect("a whole transcription always gives a transcript"))
     }
 
     fn decodes_provisionally(&self) -> bool {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::util::*;
 
 /// A copy of the built binary in `tmp/bin/`, where nothing above it is a checkout of rehearse.
-fn install(tmp: &Path) -> PathBuf {
+pub fn install(tmp: &Path) -> PathBuf {
     let bin = tmp.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let exe = bin.join("rehearse");
@@ -18,12 +18,17 @@ fn install(tmp: &Path) -> PathBuf {
     exe
 }
 
-/// Runs `cmd`, trying again while the kernel calls the fresh copy busy: a process another test
-/// thread forks while the copy is being written holds it open for writing until that process
-/// starts its own program, and until then the copy cannot be run.
+/// Runs `cmd`, trying again while the kernel calls the fresh copy busy (see [`when_not_busy`]).
 fn output(cmd: &mut Command) -> Output {
+    when_not_busy(|| cmd.output())
+}
+
+/// Starts a fresh copy of the binary with `start`, trying again while the kernel calls it busy: a
+/// process another test thread forks while the copy is being written holds it open for writing
+/// until that process starts its own program, and until then the copy cannot be run.
+pub fn when_not_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> T {
     for _ in 0..100 {
-        match cmd.output() {
+        match start() {
             Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
                 std::thread::sleep(Duration::from_millis(50));
             }

@@ -14,6 +14,7 @@ mod models;
 mod practice;
 mod question_new;
 mod questions;
+mod real_server;
 mod score;
 mod server;
 mod store;

@@ -2,9 +2,13 @@
 //! loopback speech server of `rehearse::testkit`, which answers with the reply shapes of real
 //! servers (tests/fixtures/speech-servers).
 
+use std::path::{Path, PathBuf};
+
 use rehearse::testkit::speech_server::{Reply, SpeechServer};
 
-use crate::util::{assert_ok, jfk, rehearse, rehearse_with, root};
+use crate::practice::{ANSWER, spoken, wav_samples};
+use crate::real_server::{KilledRun, RealServer, practice_killing_the_server};
+use crate::util::{assert_ok, duration_secs, jfk, rehearse, rehearse_binary, rehearse_with, root};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(root().join("tests/fixtures/speech-servers").join(name))
@@ -199,14 +203,17 @@ fn a_server_that_goes_away_mid_answer_loses_nothing_and_the_local_model_finishes
     let answer = &session["rounds"][0]["answer"];
     let heard = words(answer["report"]["transcript"]["text"].as_str().unwrap());
     // The first chunk's words are the server's canned reply; the local model's words after them
-    // must be the answer's own, to its end.
+    // must be the answer's own, to its end, as the local model hears them in a one-shot run (the
+    // local model's own slips, such as a skipped sentence, are no part of what is checked here;
+    // 3.2 % of words differ, at the end of the answer).
     let canned: serde_json::Value = serde_json::from_str(&fixture("openai-verbose.json")).unwrap();
     let canned = words(canned["text"].as_str().unwrap());
     let rest = heard
         .strip_prefix(&canned)
         .unwrap_or_else(|| panic!("the server's reply does not start the transcript: {heard}"))
         .trim();
-    let reference = words(&std::fs::read_to_string(root().join("samples/answer.txt")).unwrap());
+    let local = crate::util::score_json(data.path(), &input);
+    let reference = words(local["transcript"]["text"].as_str().unwrap());
     let reference: Vec<&str> = reference.split(' ').collect();
     let n = rest.split(' ').count();
     assert!(
@@ -215,7 +222,7 @@ fn a_server_that_goes_away_mid_answer_loses_nothing_and_the_local_model_finishes
     );
     let tail = reference[reference.len() - n..].join(" ");
     let wer = rehearse::testkit::wer(&tail, rest);
-    assert!(wer < 0.15, "{wer}: {rest}");
+    assert!(wer < 0.1, "{wer}: {rest}");
     // Nothing was lost: the recording is all there.
     let wav = std::path::PathBuf::from(answer["audio"].as_str().unwrap());
     let samples = hound::WavReader::open(&wav).unwrap().len();
@@ -286,13 +293,20 @@ fn doctor_checks_the_transcription_server_and_its_word_times() {
 }
 
 /// A real whisper.cpp server loaded with the same model gives the same words as local
-/// transcription, timed within 100 ms. Opt-in: start one with `scripts/whisper-server` and set
-/// `REHEARSE_TRANSCRIBE_URL` (it prints the value with `--print-env`).
+/// transcription, timed within 100 ms. Opt-in: the server `REHEARSE_TRANSCRIBE_URL` names
+/// (`scripts/whisper-server --print-env` prints the value), or without it one started here with
+/// `scripts/whisper-server` and the repository's tiny.en model.
 #[test]
-#[ignore = "needs a whisper.cpp server: run scripts/whisper-server, set REHEARSE_TRANSCRIBE_URL and run with --ignored"]
+#[ignore = "needs whisper.cpp's server (scripts/whisper-server builds it once, or set REHEARSE_TRANSCRIBE_URL); run with --ignored"]
 fn a_real_whisper_cpp_server_matches_local_transcription() {
-    let url =
-        std::env::var("REHEARSE_TRANSCRIBE_URL").expect("REHEARSE_TRANSCRIBE_URL names the server");
+    let started;
+    let url = match std::env::var("REHEARSE_TRANSCRIBE_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            started = RealServer::start();
+            started.url().to_string()
+        }
+    };
     let data = tempfile::tempdir().unwrap();
     for file in [jfk().0, root().join("samples/answer.flac")] {
         let local = crate::util::score_json(data.path(), &file);
@@ -346,4 +360,139 @@ fn a_real_whisper_cpp_server_matches_local_transcription() {
             file.display()
         );
     }
+}
+
+/// An answer of about 50 seconds, spoken by espeak-ng: long enough for the server to settle a
+/// chunk or two while the answer goes on.
+fn long_answer(dir: &Path) -> PathBuf {
+    let input = spoken(dir, "answer.wav", &format!("{ANSWER} {ANSWER}"), 150);
+    let secs = duration_secs(&input);
+    assert!(
+        (30.0..=60.0).contains(&secs),
+        "the answer is {secs:.1} s long"
+    );
+    input
+}
+
+/// Checks that `run` killed the server while the answer was still being spoken, and that the
+/// recording at `saved` is the whole input, sample for sample.
+fn nothing_was_lost(run: &KilledRun, input: &Path, saved: &Path) {
+    // The header lags the recording by up to a second, and is whole once the answer ended.
+    let secs = duration_secs(input);
+    assert!(
+        run.killed_at_secs < secs - 2.0,
+        "the server was killed {:.1} s into a {secs:.1} s answer",
+        run.killed_at_secs
+    );
+    let (kept, spoken) = (wav_samples(saved), wav_samples(input));
+    assert_eq!(kept.len(), spoken.len(), "{} samples", saved.display());
+    assert!(kept == spoken, "{} differs from the input", saved.display());
+}
+
+/// The line of standard error that holds `needle`, for the measurements printed.
+fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
+    text.lines().find(|l| l.contains(needle)).unwrap_or("")
+}
+
+/// A real whisper.cpp server killed with `SIGKILL` in the middle of a live answer, while it
+/// decodes a request, after it settled at least one chunk: the session goes on, the local model
+/// takes over (a warning says so), not a sample of the recording is lost, and the transcript is
+/// the one a local `score` of the recording gives (at most 3 % of words differ). The loopback
+/// fake of `a_server_that_goes_away_mid_answer_loses_nothing_and_the_local_model_finishes`
+/// only closes connections; this kills a real server. Opt-in: `cargo test --release --test cli
+/// a_real_whisper -- --ignored --nocapture` starts the server itself with `scripts/whisper-server`
+/// (the first run builds it: see the script for whisper.cpp's source) and prints the figures.
+/// Run three times against whisper.cpp v1.8.3 on 2 cores: everything holds but the words, 4.6 %
+/// of which differ (see the README's "For a class or a team").
+#[test]
+#[ignore = "needs whisper.cpp's server (scripts/whisper-server builds it once), espeak-ng and sox; run with --ignored"]
+fn a_real_whisper_cpp_server_killed_mid_answer_loses_no_audio_and_the_local_model_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = long_answer(dir.path());
+    let local = crate::util::score_json(&dir.path().join("local"), &input);
+    let mut server = RealServer::start();
+    let data = dir.path().join("data");
+    let run = practice_killing_the_server(&mut rehearse(&data), &data, &input, &mut server);
+    let err = &run.stderr;
+    assert!(run.status.success(), "{}:\n{err}", run.status);
+    let warning = line_with(err, "local model from now on");
+    assert!(
+        !warning.is_empty(),
+        "no warning that the local model took over:\n{err}"
+    );
+    let session: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let answer = &session["rounds"][0]["answer"];
+    nothing_was_lost(&run, &input, Path::new(answer["audio"].as_str().unwrap()));
+    let words = |report: &serde_json::Value| {
+        let words = rehearse::testkit::report_words(report);
+        words.into_iter().map(|w| w.0).collect::<Vec<_>>().join(" ")
+    };
+    let (once, live) = (words(&local), words(&answer["report"]));
+    let diff = rehearse::testkit::wer(&once, &live);
+    eprintln!(
+        "killed in request {} at {:.1} s of a {:.1} s answer; exit {}, {:.1} s in all, {} ms from \
+         the end of the answer to the report; {:.1} % of words differ from a local score\n{warning}",
+        run.killed_in_request,
+        run.killed_at_secs,
+        duration_secs(&input),
+        run.status.code().unwrap_or(-1),
+        run.took.as_secs_f64(),
+        answer["final_latency_ms"],
+        diff * 100.0
+    );
+    assert!(
+        diff <= 0.03,
+        "{:.1} % of words differ\n live: {live}\n once: {once}",
+        diff * 100.0
+    );
+}
+
+/// Like the test above with no local model installed (a copy of the binary run outside the
+/// checkout, with an empty model folder): the killed server ends the answer's transcription, but
+/// the recording goes on to the end of the answer and is kept whole, and the error names the file
+/// and says `rehearse score FILE` scores it later (non-zero exit).
+#[test]
+#[ignore = "needs whisper.cpp's server (scripts/whisper-server builds it once), espeak-ng and sox; run with --ignored"]
+fn a_real_whisper_cpp_server_killed_mid_answer_without_a_local_model_keeps_the_audio_to_score_later()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let input = long_answer(dir.path());
+    let exe = crate::install::install(dir.path());
+    let (data, work) = (dir.path().join("data"), dir.path().join("work"));
+    std::fs::create_dir_all(data.join("models")).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    let installed = || {
+        let mut cmd = rehearse_binary(&exe, &data, "");
+        cmd.current_dir(&work);
+        cmd
+    };
+    let none = crate::install::when_not_busy(|| installed().args(["models", "path"]).output());
+    assert!(!none.status.success(), "a local model was found");
+    let mut server = RealServer::start();
+    let run = practice_killing_the_server(&mut installed(), &data, &input, &mut server);
+    let err = &run.stderr;
+    assert!(!run.status.success(), "the session succeeded:\n{err}");
+    assert!(run.stdout.is_empty(), "a failed session printed a result");
+    assert!(!err.contains("local model from now on"), "{err}");
+    let sessions = std::fs::read_dir(data.join("sessions")).unwrap();
+    let saved: Vec<PathBuf> = sessions
+        .map(|e| e.unwrap().path().join("answer-1.wav"))
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    nothing_was_lost(&run, &input, &saved[0]);
+    let later = format!("`rehearse score {}`", saved[0].display());
+    let error = line_with(err, &later);
+    assert!(
+        error.contains(server.url()),
+        "no error naming the server and {later}:\n{err}"
+    );
+    eprintln!(
+        "killed in request {} at {:.1} s of a {:.1} s answer; exit {}, {:.1} s in all\n{error}",
+        run.killed_in_request,
+        run.killed_at_secs,
+        duration_secs(&input),
+        run.status.code().unwrap_or(-1),
+        run.took.as_secs_f64(),
+    );
 }

@@ -83,6 +83,7 @@ fn whisper_cpps_server_is_recognised_and_asked_for_its_own_fields() {
         ["true"]
     );
     assert_eq!(field(&seen[1].fields, "best_of"), ["1"]);
+    assert_eq!(field(&seen[1].fields, "temperature_inc"), ["0"]);
     let ctx: i32 = field(&seen[1].fields, "audio_ctx")[0].parse().unwrap();
     assert!(ctx > 150 && ctx < 1500 && ctx % 16 == 0, "{ctx}");
 }
@@ -255,6 +256,37 @@ fn a_failing_server_hands_over_to_the_local_model_for_good() {
         requests,
         "the server is not asked again"
     );
+}
+
+/// A local engine that says which of its ways of decoding was asked.
+struct Ways;
+
+impl Transcriber for Ways {
+    fn transcribe(&mut self, _: &[f32], offset: u64) -> Result<Transcript, TranscribeError> {
+        Ok(fakes::one_word("whole".into(), offset, offset + 1))
+    }
+
+    fn transcribe_until(
+        &mut self,
+        _: &[f32],
+        offset: u64,
+        _: u64,
+        _: &Arc<AtomicBool>,
+    ) -> Result<Option<Transcript>, TranscribeError> {
+        Ok(Some(fakes::one_word("piece".into(), offset, offset + 1)))
+    }
+}
+
+#[test]
+fn after_a_failure_the_local_model_decodes_a_live_piece_as_a_piece() {
+    let server = SpeechServer::start(vec![Reply::Hang]);
+    let mut e = ServerEndpoint::new(server.url());
+    e.retries = 0;
+    let mut t = ServerTranscriber::new(ServerClient::new(e).unwrap(), Some(Box::new(Ways)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let piece = t.transcribe_until(&speech(), 0, 0, &stop).unwrap().unwrap();
+    assert_eq!(piece.text, "piece", "not cut again as a whole recording");
+    assert_eq!(t.transcribe(&speech(), 0).unwrap().text, "whole");
 }
 
 #[test]
