@@ -156,10 +156,11 @@ impl ServerClient {
     /// Like [`ServerClient::transcribe`], telling `progress` how many milliseconds are done after
     /// each request, and the total.
     ///
-    /// The audio goes up in the chunks the local engine decodes ([`guard::chunks`]: at most 28 s,
-    /// cut in pauses), so a server running the same model hears each word with the same context
-    /// as the local engine would, no upload comes near a server's size limit (25 MB for OpenAI's),
-    /// and a long recording shows progress. As locally, speech a reply leaves out at the end of its
+    /// The audio goes up in chunks of at most 28 s cut in pauses ([`guard::chunks`]), so no upload
+    /// comes near a server's size limit (25 MB for OpenAI's) and a long recording shows progress.
+    /// (The local engine now cuts a whole recording into the live pipeline's shorter pieces
+    /// instead, [`super::plan`], so a server running the same model may hear a word with other
+    /// context than the local engine does.) As locally, speech a reply leaves out at the end of its
     /// chunk is sent again.
     pub fn transcribe_reporting(
         &self,
